@@ -1,0 +1,155 @@
+/**
+ * The Docker Engine, through dockerode: the image store (lookups by fingerprint), builds, tags.
+ * Engine errors become ChainErrors with one clear line; a failed build is caught both where the
+ * engine reports it (a rejected request, or an errorDetail inside an HTTP 200 stream).
+ */
+import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
+import { ChainError, ExitCode, problem } from '../core/errors.js';
+import type { StoredImage } from '../core/inputs.js';
+import { Labels } from '../core/model.js';
+
+export interface BuildOptions {
+  /** the tag the image gets while building: its fingerprint tag */
+  tag: string;
+  dockerfile: string;
+  buildargs: Record<string, string>;
+  nocache?: boolean;
+  signal?: AbortSignal;
+  /** each line of build output, as the engine sends it */
+  onLine?: (line: string) => void;
+}
+
+/** A build that the engine ran and that failed: the node fails, the run goes on. */
+export class BuildFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildFailedError';
+  }
+}
+
+interface ProgressEvent {
+  stream?: string;
+  status?: string;
+  error?: string;
+  errorDetail?: { message?: string; code?: number };
+  aux?: { ID?: string };
+}
+
+/** The image ID of a build stream's events, or the engine's error (pure; tested on fixtures). */
+export function buildResult(events: ProgressEvent[]): { id: string } | { error: string } {
+  const failed = events.find((e) => e.errorDetail || e.error);
+  if (failed) return { error: (failed.errorDetail?.message ?? failed.error ?? 'build failed').trim() };
+  // Multi-stage builds report one ID per stage: the last is the image.
+  const id = events.filter((e) => e.aux?.ID).at(-1)?.aux?.ID;
+  return id ? { id } : { error: 'the engine finished the build without reporting an image ID' };
+}
+
+const unreachable = (detail: string) =>
+  new ChainError(
+    [problem('E_ENGINE_UNREACHABLE', `cannot reach the Docker Engine (${detail})`, { hint: 'start it (scripts/setup does), or point DOCKER_HOST at a running engine' })],
+    ExitCode.environment,
+  );
+
+function isConnectionError(err: unknown): boolean {
+  const code = (err as { code?: string }).code;
+  return code === 'ECONNREFUSED' || code === 'ENOENT' || code === 'EACCES' || code === 'ECONNRESET' || code === 'EPIPE';
+}
+
+/** Status code of a dockerode HTTP error, if it is one. */
+function statusOf(err: unknown): number | undefined {
+  return (err as { statusCode?: number }).statusCode;
+}
+
+function describe(err: unknown): string {
+  const e = err as { json?: { message?: string }; reason?: string; message?: string; code?: string };
+  return (e.json?.message ?? e.message ?? e.code ?? String(err)).split('\n')[0] as string;
+}
+
+export class DockerEngine {
+  readonly docker: Docker;
+
+  constructor(docker?: Docker) {
+    this.docker = docker ?? new Docker();
+  }
+
+  /** Runs an engine call; connection failures become E_ENGINE_UNREACHABLE. */
+  private async call<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (isConnectionError(err)) throw unreachable(describe(err));
+      throw err;
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.call(() => this.docker.ping());
+  }
+
+  /** Every image of the chain, by full fingerprint: one list call instead of one inspect a node. */
+  async imagesByFingerprint(chain: string): Promise<Map<string, { id: string; tags: string[] }>> {
+    const images = await this.call(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) }));
+    const out = new Map<string, { id: string; tags: string[] }>();
+    for (const image of images) {
+      const fp = image.Labels?.[Labels.fingerprint];
+      if (fp) out.set(fp, { id: image.Id, tags: image.RepoTags ?? [] });
+    }
+    return out;
+  }
+
+  /** An image by reference or ID, or undefined when the engine does not have it. */
+  async inspect(ref: string): Promise<(StoredImage & { labels: Record<string, string> }) | undefined> {
+    try {
+      const info = await this.call(() => this.docker.getImage(ref).inspect());
+      const digest = info.RepoDigests?.[0];
+      return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {} };
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async build(context: Readable, opts: BuildOptions): Promise<string> {
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.call(() =>
+        this.docker.buildImage(context, {
+          t: opts.tag,
+          dockerfile: opts.dockerfile,
+          buildargs: opts.buildargs,
+          rm: true,
+          forcerm: true,
+          nocache: opts.nocache ?? false,
+          ...(opts.signal ? { abortSignal: opts.signal } : {}),
+        }),
+      );
+    } catch (err) {
+      if (err instanceof ChainError || opts.signal?.aborted) throw err;
+      // Rejected before building: Dockerfile parse errors (400), bad references, missing files (500).
+      throw new BuildFailedError(describe(err));
+    }
+    const events = await new Promise<ProgressEvent[]>((resolve, reject) => {
+      this.docker.modem.followProgress(
+        stream,
+        (err: Error | null, result: ProgressEvent[]) => (err ? reject(isConnectionError(err) ? unreachable(describe(err)) : err) : resolve(result)),
+        (event: ProgressEvent) => {
+          const text = event.stream ?? event.status ?? event.errorDetail?.message ?? '';
+          for (const line of text.split('\n')) if (line.trim() !== '') opts.onLine?.(stripAnsi(line));
+        },
+      );
+    });
+    const result = buildResult(events);
+    if ('error' in result) throw new BuildFailedError(result.error);
+    return result.id;
+  }
+
+  async tag(id: string, repo: string, tag: string): Promise<void> {
+    await this.call(() => this.docker.getImage(id).tag({ repo, tag }));
+  }
+}
+
+function stripAnsi(s: string): string {
+  // The classic builder wraps stderr in ESC[91m ... ESC[0m.
+  return s.replace(/\u001b\[[0-9;]*m/g, '');
+}

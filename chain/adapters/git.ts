@@ -1,0 +1,51 @@
+/** Git, through simple-git: blob hashes of tracked files, and the commit a tree is at. */
+import { simpleGit, type SimpleGit } from 'simple-git';
+
+/** path relative to the queried folder -> "<mode> <blob sha1>", for tracked files unmodified in the work tree */
+export type GitIndex = Map<string, string>;
+
+export class GitRepo {
+  private readonly git: SimpleGit;
+
+  constructor(readonly dir: string, git?: SimpleGit) {
+    this.git = git ?? simpleGit({ baseDir: dir });
+  }
+
+  /**
+   * Git's own blob hashes for every tracked file under `dir` that is unmodified in the work tree:
+   * one `ls-files` for the whole repository instead of reading every file. Undefined outside git.
+   */
+  async index(): Promise<GitIndex | undefined> {
+    try {
+      // Refresh stat info first so files that were only touched do not count as modified.
+      await this.git.raw(['update-index', '-q', '--refresh']).catch(() => undefined);
+      const [staged, modified] = await Promise.all([this.git.raw(['ls-files', '-s', '-z']), this.git.raw(['ls-files', '-m', '-z'])]);
+      return parseLsFiles(staged, new Set(modified.split('\0').filter(Boolean)));
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The commit HEAD points at, or undefined outside git or before the first commit. */
+  async head(): Promise<string | undefined> {
+    try {
+      return (await this.git.revparse(['HEAD'])).trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/** Parses `git ls-files -s -z` ("<mode> <sha> <stage>\t<path>\0"), leaving out the given paths and unmerged entries. */
+export function parseLsFiles(output: string, leaveOut: ReadonlySet<string> = new Set()): GitIndex {
+  const index: GitIndex = new Map();
+  for (const entry of output.split('\0')) {
+    const tab = entry.indexOf('\t');
+    if (tab < 0) continue;
+    const [mode, sha, stage] = entry.slice(0, tab).split(' ');
+    const file = entry.slice(tab + 1);
+    if (stage !== '0' || !mode || !sha || leaveOut.has(file) || mode === '160000') continue;
+    index.set(file, `${mode} ${sha}`);
+  }
+  return index;
+}

@@ -1,0 +1,17 @@
+/** The end-of-build summary for people. */
+import type { BuildSummary } from '../../exec/events.js';
+import { table } from './table.js';
+
+export function renderBuildSummary(summary: BuildSummary, displayPath: (p: string) => string): string {
+  const { counts } = summary;
+  if (counts.built + counts.failed + counts.blocked + counts.cancelled === 0) {
+    return `Nothing to build: ${counts['up-to-date']} up to date.`;
+  }
+  const lines: string[] = [];
+  const rows = summary.nodes
+    .filter((n) => n.status !== 'up-to-date')
+    .map((n) => [n.status, n.name, n.owner, n.status === 'built' ? `${n.tags.join(' ')}  (${(n.durationMs / 1000).toFixed(1)}s)` : n.status === 'failed' ? `${n.error ?? ''}  log: ${displayPath(n.log ?? '')}` : n.blockedBy ? `blocked by ${n.blockedBy}` : '']);
+  lines.push(table(rows));
+  lines.push('', `built ${counts.built}, up to date ${counts['up-to-date']}, failed ${counts.failed}, blocked ${counts.blocked}${counts.cancelled ? `, cancelled ${counts.cancelled}` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s`);
+  return lines.join('\n');
+}

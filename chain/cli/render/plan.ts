@@ -1,0 +1,33 @@
+/** `chain plan` for people: a table by wave with owner, action and the first reason, then a summary. */
+import type { Plan, PlanNode } from '../../core/plan.js';
+import { describeReason } from '../../core/reasons.js';
+import { table } from './table.js';
+
+function why(node: PlanNode): string {
+  if (node.kind === 'external') return node.image ? `external ${node.image.digest ?? node.image.id.slice(0, 19)}` : 'external, not in the image store';
+  if (node.action === 'skip') return 'up to date';
+  const [first, ...rest] = node.reasons;
+  return first ? describeReason(first) + (rest.length > 0 ? ` (+${rest.length} more)` : '') : '';
+}
+
+export function renderPlan(plan: Plan): string {
+  const lines: string[] = [];
+  if (!plan.storeReachable) lines.push('note: the image store cannot be reached; planned as if no image existed', '');
+  const rows: string[][] = [['WAVE', 'NODE', 'TIER', 'OWNER', 'ACTION', 'WHY']];
+  for (const node of plan.nodes) rows.push([String(node.wave), node.name, node.tier, node.owner, node.action, why(node)]);
+  lines.push(table(rows));
+  const build = plan.nodes.filter((n) => n.action === 'build');
+  if (build.length > 0) {
+    lines.push('', 'To rebuild, by owner:');
+    const owners = [...new Set(build.map((n) => n.owner))].sort();
+    lines.push(table(owners.map((o) => [o, build.filter((n) => n.owner === o).map((n) => n.name).join(', ')]), '  '));
+  }
+  lines.push('', summaryLine(plan));
+  return lines.join('\n');
+}
+
+export function summaryLine(plan: Plan): string {
+  const { build, skip, owners } = plan.summary;
+  if (build === 0) return `Nothing to build: ${skip} up to date.`;
+  return `${build} to build, ${skip} up to date; owners: ${owners.join(', ')}`;
+}

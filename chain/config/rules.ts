@@ -1,0 +1,92 @@
+/** Checks of the graph as a whole: references, tiers, versions, cycles, Dockerfile agreement. */
+import semver from 'semver';
+import { problem, type Location, type Problem } from '../core/errors.js';
+import { buildGraph } from '../core/graph.js';
+import type { ChainConfig } from '../core/model.js';
+import type { NodeDockerfile } from './load.js';
+import type { YamlSource } from './yaml-source.js';
+
+export function checkGraph(config: ChainConfig, dockerfiles: Record<string, NodeDockerfile>, source: YamlSource): Problem[] {
+  const problems: Problem[] = [];
+  const at = (name: string, key: string): Location => source.locate(['nodes', name, key]);
+  const tierIndex = new Map(config.tiers.map((t, i) => [t, i]));
+
+  for (const node of Object.values(config.nodes)) {
+    if (!config.teams[node.owner]) {
+      problems.push(problem('E_UNKNOWN_TEAM', `node ${node.name}: owner '${node.owner}' is not a team`, { hint: `teams: ${Object.keys(config.teams).join(', ') || 'none declared'}`, location: at(node.name, 'owner') }));
+    }
+    if (!tierIndex.has(node.tier)) {
+      problems.push(problem('E_UNKNOWN_TIER', `node ${node.name}: tier '${node.tier}' is not one of the chain's tiers`, { hint: `tiers, lowest first: ${config.tiers.join(', ')}`, location: at(node.name, 'tier') }));
+    }
+    if (node.kind === 'external' && node.from.length > 0) {
+      problems.push(problem('E_EXTERNAL_KEY', `external node ${node.name} cannot have 'from': it is bought, not built`, { hint: 'remove from:, or give the node a path to build it', location: at(node.name, 'from') }));
+    }
+    for (const parentRef of node.from) {
+      const parent = config.nodes[parentRef.node];
+      if (!parent) {
+        problems.push(problem('E_UNKNOWN_PARENT', `node ${node.name}: parent '${parentRef.node}' is not a node`, { hint: 'declare the parent under nodes:, or fix the name', location: at(node.name, 'from') }));
+        continue;
+      }
+      const childTier = tierIndex.get(node.tier);
+      const parentTier = tierIndex.get(parent.tier);
+      if (childTier !== undefined && parentTier !== undefined && parentTier > childTier) {
+        problems.push(problem('E_TIER_ORDER', `node ${node.name} (tier ${node.tier}) builds FROM ${parent.name} of the higher tier ${parent.tier}`, {
+          hint: `a node may only build FROM its own or a lower tier (${config.tiers.join(' < ')})`,
+          location: at(node.name, 'from'),
+        }));
+      }
+      if (parentRef.range === undefined) continue;
+      if (!semver.validRange(parentRef.range)) {
+        problems.push(problem('E_RANGE_INVALID', `node ${node.name}: '${parentRef.range}' is not a semver range`, { hint: 'e.g. corebuild@^1 or httpd@~2.4', location: at(node.name, 'from') }));
+      } else if (parent.kind !== 'built' || parent.version === undefined) {
+        problems.push(problem('E_RANGE_UNVERSIONED', `node ${node.name} accepts ${parent.name}@${parentRef.range}, but ${parent.name} has no version`, { hint: `give ${parent.name} a version, or drop the range`, location: at(node.name, 'from') }));
+      } else if (semver.valid(parent.version) && !semver.satisfies(parent.version, parentRef.range)) {
+        problems.push(problem('E_RANGE_UNSATISFIED', `node ${node.name} accepts ${parent.name}@${parentRef.range}, but ${parent.name} is ${parent.version}`, {
+          hint: `the ${node.owner} team must accept the new version (widen the range) before ${node.name} builds on it`,
+          location: at(node.name, 'from'),
+        }));
+      }
+    }
+  }
+
+  for (const [name, dockerfile] of Object.entries(dockerfiles)) problems.push(...checkDockerfile(config, name, dockerfile));
+
+  const known = Object.fromEntries(Object.values(config.nodes).map((n) => [n.name, n.from.map((p) => p.node).filter((p) => config.nodes[p])]));
+  for (const cycle of buildGraph(known).cycles()) {
+    const first = cycle[0] as string;
+    problems.push(problem('E_CYCLE', `the graph has a cycle: ${cycle.join(' -> ')}`, { hint: 'a node cannot be built from its own descendants; remove one of these from: entries', location: at(first, 'from') }));
+  }
+  return problems;
+}
+
+/** Every image a Dockerfile names must be a declared parent, and every declared parent must be used. */
+function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDockerfile): Problem[] {
+  const node = config.nodes[name];
+  if (!node) return [];
+  const problems: Problem[] = [];
+  const declared = new Set(node.from.map((p) => p.node));
+  const used = new Set<string>();
+  for (const use of dockerfile.info.images) {
+    const location = { file: dockerfile.file, line: use.line, col: use.col };
+    const keyword = use.kind === 'from' ? 'FROM' : 'COPY --from';
+    if (use.ref.includes('$')) {
+      problems.push(problem('E_FROM_VARIABLE', `node ${name}: ${keyword} ${use.ref} uses a variable, so its parent cannot be known`, { hint: 'name the parent node directly: chain pins it to the exact parent image at build time', location }));
+    } else if (config.nodes[use.ref]) {
+      used.add(use.ref);
+      if (!declared.has(use.ref)) {
+        problems.push(problem('E_FROM_MISMATCH', `node ${name}: the Dockerfile builds ${keyword} ${use.ref}, which is not in its from: (${[...declared].join(', ') || 'none'})`, { hint: `add ${use.ref} to from: in chain.yaml, or change the Dockerfile`, location }));
+      }
+    } else {
+      problems.push(problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${use.ref} is not a node of the chain`, {
+        hint: 'declare the image as an external node (image: ...) and name that node here; chain never pulls unknown images',
+        location,
+      }));
+    }
+  }
+  for (const parent of declared) {
+    if (!used.has(parent) && config.nodes[parent]) {
+      problems.push(problem('E_FROM_MISMATCH', `node ${name}: from: names ${parent}, but the Dockerfile never uses it`, { hint: `FROM ${parent} (or COPY --from=${parent}) in the Dockerfile, or remove it from from:`, location: { file: dockerfile.file, line: 1, col: 1 } }));
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,78 @@
+/**
+ * JSON Schema validation of chain.yaml and layer.yaml against the published schemas in
+ * schemas/, with each error turned into a problem that points at the offending key or value.
+ */
+import { readFileSync } from 'node:fs';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { problem, type Problem } from '../core/errors.js';
+import type { YamlSource } from './yaml-source.js';
+
+const schemaDir = new URL('../../../schemas/', import.meta.url);
+
+let validators: { chain: ValidateFunction; layer: ValidateFunction } | undefined;
+
+function load(): { chain: ValidateFunction; layer: ValidateFunction } {
+  if (validators) return validators;
+  const read = (name: string) => JSON.parse(readFileSync(new URL(name, schemaDir), 'utf8')) as object;
+  const ajv = new Ajv({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true, verbose: true });
+  ajv.addSchema(read('layer.schema.json'));
+  ajv.addSchema(read('chain.schema.json'));
+  validators = {
+    chain: ajv.getSchema('https://chain.dev/schemas/chain.schema.json') as ValidateFunction,
+    layer: ajv.getSchema('https://chain.dev/schemas/layer.schema.json') as ValidateFunction,
+  };
+  return validators;
+}
+
+export function validateAgainst(kind: 'chain' | 'layer', data: unknown, source: YamlSource): Problem[] {
+  const validate = load()[kind];
+  if (validate(data)) return [];
+  // `path`/`image` exclusivity is reported by the loader in one clear sentence instead.
+  const errors = (validate.errors ?? []).filter((e) => !e.schemaPath.includes('/oneOf'));
+  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  return errors
+    .filter((e) => e.keyword !== 'propertyNames' && !(anyOfPaths.has(e.instancePath) && e.schemaPath.includes('/anyOf/')))
+    .map((e) => toProblem(e, source));
+}
+
+function pathOf(pointer: string): string[] {
+  return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+}
+
+function toProblem(e: ErrorObject, source: YamlSource): Problem {
+  const path: (string | number)[] = pathOf(e.instancePath).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+  const where = path.length > 0 ? path.join('.') : 'the top level';
+  const params = e.params as Record<string, unknown>;
+  if (e.propertyName !== undefined) {
+    return problem(path[0] === 'nodes' ? 'E_NODE_NAME' : 'E_KEY_NAME', `'${e.propertyName}' in ${where} is not a valid name`, {
+      hint: path[0] === 'nodes' ? 'node names become image names: lowercase letters, digits, and . _ - between them' : 'build arg names are letters, digits and _',
+      location: source.locate([...path, e.propertyName], 'key'),
+    });
+  }
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      const key = String(params.additionalProperty);
+      const allowed = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
+      return problem('E_UNKNOWN_KEY', `unknown key '${key}' in ${where}`, {
+        hint: allowed.length > 0 ? `allowed keys: ${allowed.join(', ')}` : 'remove it',
+        location: source.locate([...path, key], 'key'),
+      });
+    }
+    case 'required':
+      return problem('E_MISSING_KEY', `${where} is missing the required key '${String(params.missingProperty)}'`, {
+        hint: 'add the key',
+        location: source.locate(path, 'key'),
+      });
+    case 'pattern':
+      return problem(path.length === 1 && path[0] === 'name' ? 'E_CHAIN_NAME' : 'E_SCHEMA', `${where} '${String(source.doc.getIn(path))}' is not a valid name`, {
+        hint: 'use lowercase letters and digits, with . _ - between them (it becomes part of image names)',
+        location: source.locate(path),
+      });
+    case 'const':
+      return problem('E_SCHEMA', `${where} must be ${JSON.stringify(params.allowedValue)}`, { hint: 'this tool reads format version 1', location: source.locate(path) });
+    case 'anyOf':
+      return problem('E_SCHEMA', `${where} must be a string or a list of strings`, { hint: 'e.g. from: corebuild, or from: [corebuild, jobs]', location: source.locate(path) });
+    default:
+      return problem('E_SCHEMA', `${where} ${e.message ?? 'is invalid'}`, { hint: 'see schemas/ for the expected shape', location: source.locate(path) });
+  }
+}

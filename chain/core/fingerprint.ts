@@ -1,0 +1,45 @@
+/**
+ * Input fingerprints: a sha256 over everything that decides what an image contains. Patching a
+ * node changes exactly its own fingerprint and those downstream of it (parents' fingerprints are
+ * inputs). Only semantic values are hashed, so comments and formatting of chain.yaml change
+ * nothing.
+ */
+import { createHash } from 'node:crypto';
+import type { ChainGraph } from './graph.js';
+import type { NodeInputs } from './inputs.js';
+
+const FORMAT = 'chain-fingerprint-v1';
+
+export function sha256(data: string | Buffer): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/** JSON with object keys sorted, so that equal values always hash equal. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    }
+    return v;
+  });
+}
+
+export function nodeFingerprint(inputs: NodeInputs, parents: Record<string, string>): string {
+  const body =
+    inputs.kind === 'external'
+      ? { kind: 'external', image: inputs.image, digest: inputs.digest ?? null }
+      : { kind: 'built', files: inputs.files, dockerfile: inputs.dockerfile, args: inputs.args, version: inputs.version ?? null, parents };
+  return sha256(`${FORMAT}\n${canonicalJson(body)}`);
+}
+
+/** Fingerprints of every node with inputs, parents first. */
+export function computeFingerprints(graph: ChainGraph, inputs: Record<string, NodeInputs>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const wave of graph.waves(Object.keys(inputs))) {
+    for (const name of wave) {
+      const parents = Object.fromEntries(graph.parents(name).map((p) => [p, out[p] ?? 'missing']));
+      out[name] = nodeFingerprint(inputs[name] as NodeInputs, parents);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,49 @@
+/** What was read from the world about each node: the data the fingerprint and the plan use. */
+
+/** A built node's inputs as the engine would receive them. */
+export interface BuiltInputs {
+  kind: 'built';
+  /** context files after .dockerignore: relative path -> "<git mode> <git blob sha1>" */
+  files: Record<string, string>;
+  /** the Dockerfile path inside the context */
+  dockerfile: string;
+  /** build args: name -> sha256 of the value (values themselves may be secret) */
+  args: Record<string, string>;
+  version?: string;
+}
+
+/** An external image: identified by its manifest digest, else by the engine's image ID. */
+export interface ExternalInputs {
+  kind: 'external';
+  image: string;
+  /** `sha256:...`; undefined when the image could not be resolved */
+  digest?: string;
+  digestKind: 'manifest' | 'image-id' | 'unresolved';
+}
+
+export type NodeInputs = BuiltInputs | ExternalInputs;
+
+/** An image found in the store for a node. */
+export interface StoredImage {
+  id: string;
+  /** manifest digest (`repo@sha256:...`) when known */
+  digest?: string;
+}
+
+/**
+ * The last build of a node, kept in the state folder. It only explains *why* a node must
+ * rebuild; freshness is decided by the image store alone, so losing it loses detail, not
+ * correctness.
+ */
+export interface BuildRecord {
+  format: 1;
+  node: string;
+  fingerprint: string;
+  files: Record<string, string>;
+  args: Record<string, string>;
+  version?: string;
+  /** each parent's fingerprint and image at build time */
+  parents: Record<string, { fingerprint: string; image: string }>;
+  imageId: string;
+  builtAt: string;
+}

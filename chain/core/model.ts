@@ -1,0 +1,76 @@
+/** The chain as plain data: what config/ produces and everything downstream consumes. */
+import type { Location } from './errors.js';
+
+export const DEFAULT_TIERS = ['base', 'core', 'middleware', 'app'] as const;
+
+export interface Team {
+  name: string;
+  members: string[];
+  contact?: string;
+}
+
+/** One entry of a node's `from`: a parent node, optionally with the semver range it accepts. */
+export interface ParentRef {
+  node: string;
+  range?: string;
+}
+
+interface NodeCommon {
+  name: string;
+  tier: string;
+  owner: string;
+  description?: string;
+  from: ParentRef[];
+  /** where the node is declared in chain.yaml */
+  where: Location;
+}
+
+/** A node built by chain from a team-owned folder. */
+export interface BuiltNode extends NodeCommon {
+  kind: 'built';
+  /** the build context, relative to the chain root, with forward slashes */
+  path: string;
+  /** the Dockerfile, relative to the context */
+  dockerfile: string;
+  version?: string;
+  args: Record<string, string>;
+  test: string[];
+}
+
+/** A node bought, not built: an image reference tracked by digest. */
+export interface ExternalNode extends NodeCommon {
+  kind: 'external';
+  image: string;
+}
+
+export type ChainNode = BuiltNode | ExternalNode;
+
+export interface ChainConfig {
+  /** absolute folder holding chain.yaml: every node path is relative to it */
+  root: string;
+  /** absolute path of chain.yaml */
+  file: string;
+  name: string;
+  teams: Record<string, Team>;
+  tiers: string[];
+  nodes: Record<string, ChainNode>;
+}
+
+/** The image repository a node's images are tagged in on the local engine. */
+export function imageRepository(chain: Pick<ChainConfig, 'name'>, node: string): string {
+  return `${chain.name}/${node}`;
+}
+
+/** The content-addressed tag that marks an image as built from a fingerprint. */
+export function fingerprintTag(fingerprint: string): string {
+  return `fp-${fingerprint.slice(0, 12)}`;
+}
+
+/** The project's own label keys (reverse-DNS; `org.opencontainers` is reserved for OCI's). */
+export const Labels = {
+  chain: 'dev.chain.chain',
+  node: 'dev.chain.node',
+  tier: 'dev.chain.tier',
+  owner: 'dev.chain.owner',
+  fingerprint: 'dev.chain.fingerprint',
+} as const;

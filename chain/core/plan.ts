@@ -1,0 +1,160 @@
+/**
+ * The planner: a pure function from what was read (config, inputs, fingerprints, the image
+ * store, the last build records) to what must be rebuilt and why. No I/O here.
+ */
+import type { ChainGraph } from './graph.js';
+import type { BuildRecord, NodeInputs, StoredImage } from './inputs.js';
+import type { ChainConfig } from './model.js';
+import type { Reason } from './reasons.js';
+
+export type Action = 'build' | 'skip';
+
+export interface PlanNode {
+  name: string;
+  tier: string;
+  owner: string;
+  kind: 'built' | 'external';
+  action: Action;
+  wave: number;
+  fingerprint: string;
+  /** the image that satisfies the node now: found in the store, or the external image */
+  image?: StoredImage;
+  reasons: Reason[];
+}
+
+export interface OwnerSummary {
+  build: number;
+  skip: number;
+}
+
+export interface Plan {
+  chain: string;
+  /** false when the image store could not be reached: planned as if no image existed */
+  storeReachable: boolean;
+  nodes: PlanNode[];
+  /** node names by wave; every wave can build at once when the ones before it are done */
+  waves: string[][];
+  /** counts of built nodes (external ones are counted apart), and the owners with work to do */
+  summary: { build: number; skip: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary> };
+}
+
+export interface PlanInput {
+  chain: ChainConfig;
+  graph: ChainGraph;
+  /** nodes the user named; empty means the whole chain */
+  targets: string[];
+  /** nodes to rebuild even when their image exists */
+  force: ReadonlySet<string>;
+  inputs: Record<string, NodeInputs>;
+  fingerprints: Record<string, string>;
+  /** images found in the store by fingerprint (built nodes) or resolved (external nodes) */
+  images: Record<string, StoredImage | undefined>;
+  records: Record<string, BuildRecord | undefined>;
+  storeReachable: boolean;
+}
+
+/** The nodes a plan covers: the named ones and everything they are built from. */
+export function selectNodes(graph: ChainGraph, targets: string[]): string[] {
+  if (targets.length === 0) return [...graph.nodes];
+  return [...new Set([...targets, ...graph.ancestors(targets)])].sort();
+}
+
+export function assemblePlan(input: PlanInput): Plan {
+  const { chain, graph } = input;
+  const selected = selectNodes(graph, input.targets);
+  const waves = graph.waves(selected);
+  const byName = new Map<string, PlanNode>();
+
+  waves.forEach((wave, index) => {
+    for (const name of wave) {
+      const node = chain.nodes[name];
+      if (!node) throw new Error(`plan: unknown node ${name}`);
+      const fingerprint = input.fingerprints[name];
+      if (fingerprint === undefined) throw new Error(`plan: no fingerprint for ${name}`);
+      const image = input.images[name];
+      let action: Action = 'skip';
+      let reasons: Reason[] = [];
+      if (node.kind === 'built') {
+        const parentsBuilding = graph.parents(name).filter((p) => byName.get(p)?.action === 'build');
+        if (input.force.has(name) || !image || parentsBuilding.length > 0) {
+          action = 'build';
+          reasons = explain(name, input, parentsBuilding);
+        }
+      }
+      byName.set(name, {
+        name,
+        tier: node.tier,
+        owner: node.owner,
+        kind: node.kind,
+        action,
+        wave: index,
+        fingerprint,
+        ...(image && action === 'skip' ? { image } : {}),
+        reasons,
+      });
+    }
+  });
+
+  const nodes = waves.flat().map((n) => byName.get(n) as PlanNode);
+  const byOwner: Record<string, OwnerSummary> = {};
+  const built = nodes.filter((n) => n.kind === 'built');
+  for (const n of built) {
+    const entry = (byOwner[n.owner] ??= { build: 0, skip: 0 });
+    entry[n.action] += 1;
+  }
+  const build = built.filter((n) => n.action === 'build').length;
+  return {
+    chain: chain.name,
+    storeReachable: input.storeReachable,
+    nodes,
+    waves,
+    summary: {
+      build,
+      skip: built.length - build,
+      external: nodes.length - built.length,
+      owners: Object.keys(byOwner).filter((o) => (byOwner[o]?.build ?? 0) > 0).sort(),
+      byOwner,
+    },
+  };
+}
+
+/** Why a built node must be rebuilt, from its last record and its current inputs. */
+function explain(name: string, input: PlanInput, parentsBuilding: string[]): Reason[] {
+  const reasons: Reason[] = [];
+  if (input.force.has(name)) reasons.push({ kind: 'forced' });
+  const current = input.inputs[name];
+  const record = input.records[name];
+  if (!current || current.kind !== 'built') return reasons;
+  if (!record) {
+    reasons.push({ kind: 'never-built' });
+    return reasons;
+  }
+
+  const files = diffKeys(record.files, current.files);
+  if (files.paths.length > 0) reasons.push({ kind: 'files-changed', ...files });
+  const args = diffKeys(record.args, current.args).paths;
+  if (args.length > 0) reasons.push({ kind: 'args-changed', args });
+  if (record.version !== current.version) {
+    reasons.push({ kind: 'version-changed', ...(record.version ? { from: record.version } : {}), ...(current.version ? { to: current.version } : {}) });
+  }
+  for (const parent of input.graph.parents(name)) {
+    const was = record.parents[parent];
+    const parentInputs = input.inputs[parent];
+    if (parentInputs?.kind === 'external') {
+      if (was?.fingerprint !== input.fingerprints[parent]) {
+        reasons.push({ kind: 'base-moved', parent, ...(was ? { from: was.image } : {}), ...(parentInputs.digest ? { to: parentInputs.digest } : {}) });
+      }
+    } else if (parentsBuilding.includes(parent) || was?.fingerprint !== input.fingerprints[parent]) {
+      reasons.push({ kind: 'parent-rebuilt', parent });
+    }
+  }
+  if (reasons.length === 0) reasons.push({ kind: 'image-missing' });
+  return reasons;
+}
+
+function diffKeys(before: Record<string, string>, after: Record<string, string>) {
+  const added = Object.keys(after).filter((k) => !(k in before));
+  const removed = Object.keys(before).filter((k) => !(k in after));
+  const modified = Object.keys(after).filter((k) => k in before && before[k] !== after[k]);
+  return { paths: [...added, ...removed, ...modified].sort(), added: added.sort(), removed: removed.sort(), modified: modified.sort() };
+}

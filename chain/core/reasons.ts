@@ -1,0 +1,42 @@
+/** Why a node must be rebuilt: typed, so renderers and scripts can rely on the shape. */
+
+export type Reason =
+  | { kind: 'never-built' }
+  | { kind: 'image-missing' }
+  | { kind: 'forced' }
+  | { kind: 'files-changed'; paths: string[]; added: string[]; removed: string[]; modified: string[] }
+  | { kind: 'parent-rebuilt'; parent: string }
+  | { kind: 'base-moved'; parent: string; from?: string; to?: string }
+  | { kind: 'args-changed'; args: string[] }
+  | { kind: 'version-changed'; from?: string; to?: string };
+
+export type ReasonKind = Reason['kind'];
+
+const short = (digest: string | undefined) => (digest ? digest.replace(/^sha256:/, '').slice(0, 12) : 'none');
+
+function listed(paths: string[], max = 3): string {
+  const head = paths.slice(0, max).join(', ');
+  return paths.length > max ? `${head} and ${paths.length - max} more` : head;
+}
+
+/** One line of English per reason; the only place reasons are worded. */
+export function describeReason(reason: Reason): string {
+  switch (reason.kind) {
+    case 'never-built':
+      return 'never built';
+    case 'image-missing':
+      return 'no image with this fingerprint in the image store';
+    case 'forced':
+      return 'forced';
+    case 'files-changed':
+      return `files changed: ${listed(reason.paths)}`;
+    case 'parent-rebuilt':
+      return `parent ${reason.parent} rebuilt`;
+    case 'base-moved':
+      return `base ${reason.parent} moved: ${short(reason.from)} -> ${short(reason.to)}`;
+    case 'args-changed':
+      return `build args changed: ${reason.args.join(', ')}`;
+    case 'version-changed':
+      return `version ${reason.from ?? 'none'} -> ${reason.to ?? 'none'}`;
+  }
+}

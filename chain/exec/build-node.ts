@@ -1,0 +1,129 @@
+/** Builds one node on the Docker Engine: rewrite, pack, build, label, tag, record. */
+import { createWriteStream } from 'node:fs';
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { rewriteImages } from '../core/dockerfile.js';
+import type { BuildRecord, StoredImage } from '../core/inputs.js';
+import { Labels, fingerprintTag, imageRepository, type BuiltNode } from '../core/model.js';
+import type { PlanNode } from '../core/plan.js';
+import { packContext } from '../adapters/context.js';
+import type { DockerEngine } from '../adapters/docker.js';
+import type { StateStore } from '../adapters/state.js';
+import type { World } from '../world/read.js';
+
+export interface NodeBuild {
+  node: BuiltNode;
+  plan: PlanNode;
+  /** the exact image of every parent: built by this run, found in the store, or external */
+  parents: Record<string, StoredImage>;
+  world: World;
+  engine: DockerEngine;
+  state: StateStore;
+  onLine: (line: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface NodeBuildResult {
+  imageId: string;
+  tags: string[];
+  log: string;
+}
+
+/** The name of the rewritten Dockerfile added to the context; it cannot clash with a user's file name we read. */
+const GENERATED_DOCKERFILE = '.chain.Dockerfile';
+
+export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
+  const { node, world } = b;
+  const { config, dockerfiles } = world.loaded;
+  const dockerfile = dockerfiles[node.name];
+  const snapshot = world.snapshots[node.name];
+  if (!dockerfile || !snapshot) throw new Error(`build: ${node.name} was not read`);
+
+  const repo = imageRepository(config, node.name);
+  const fpTag = fingerprintTag(b.plan.fingerprint);
+  const logFile = b.state.logFile(node.name);
+  mkdirSync(path.dirname(logFile), { recursive: true });
+  const log = createWriteStream(logFile);
+  const onLine = (line: string) => {
+    log.write(`${line}\n`);
+    b.onLine(line);
+  };
+
+  try {
+    onLine(`# chain build ${node.name} fingerprint ${b.plan.fingerprint}`);
+    const pinned = Object.fromEntries(Object.entries(b.parents).map(([name, image]) => [name, image.id]));
+    const text = `${rewriteImages(dockerfile.text, dockerfile.info, pinned)}\n${labelInstruction(imageLabels(b))}\n`;
+    const context = packContext(path.join(config.root, node.path), snapshot, { [GENERATED_DOCKERFILE]: text });
+    const imageId = await b.engine.build(context, {
+      tag: `${repo}:${fpTag}`,
+      dockerfile: GENERATED_DOCKERFILE,
+      buildargs: node.args,
+      nocache: b.plan.reasons.some((r) => r.kind === 'forced'),
+      onLine,
+      ...(b.signal ? { signal: b.signal } : {}),
+    });
+    const tags = [`${repo}:${fpTag}`];
+    if (node.version !== undefined) {
+      await b.engine.tag(imageId, repo, node.version);
+      tags.push(`${repo}:${node.version}`);
+    }
+    b.state.writeRecord(recordOf(b, imageId));
+    onLine(`# built ${imageId} tagged ${tags.join(', ')}`);
+    return { imageId, tags, log: logFile };
+  } finally {
+    await new Promise((resolve) => log.end(resolve));
+  }
+}
+
+function recordOf(b: NodeBuild, imageId: string): BuildRecord {
+  const inputs = b.world.inputs[b.node.name];
+  if (inputs?.kind !== 'built') throw new Error(`build: no inputs for ${b.node.name}`);
+  return {
+    format: 1,
+    node: b.node.name,
+    fingerprint: b.plan.fingerprint,
+    files: inputs.files,
+    args: inputs.args,
+    ...(inputs.version !== undefined ? { version: inputs.version } : {}),
+    parents: Object.fromEntries(
+      Object.entries(b.parents).map(([name, image]) => [name, { fingerprint: b.world.fingerprints[name] as string, image: image.digest ?? image.id }]),
+    ),
+    imageId,
+    builtAt: new Date().toISOString(),
+  };
+}
+
+/** OCI annotations and the project's own labels; the immediate FROM parent is the final stage's. */
+function imageLabels(b: NodeBuild): Record<string, string> {
+  const { node, world } = b;
+  const { config, dockerfiles } = world.loaded;
+  const finalFrom = dockerfiles[node.name]?.info.images.filter((u) => u.kind === 'from').at(-1)?.ref;
+  const base = finalFrom !== undefined ? config.nodes[finalFrom] : undefined;
+  const baseImage = finalFrom !== undefined ? b.parents[finalFrom] : undefined;
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.title': node.name,
+    'org.opencontainers.image.source': `file://${path.join(config.root, node.path)}`,
+    [Labels.chain]: config.name,
+    [Labels.node]: node.name,
+    [Labels.tier]: node.tier,
+    [Labels.owner]: node.owner,
+    [Labels.fingerprint]: b.plan.fingerprint,
+  };
+  if (node.description) labels['org.opencontainers.image.description'] = node.description;
+  if (node.version !== undefined) labels['org.opencontainers.image.version'] = node.version;
+  if (world.git.head) labels['org.opencontainers.image.revision'] = world.git.head;
+  if (base && baseImage) {
+    labels['org.opencontainers.image.base.name'] =
+      base.kind === 'external' ? base.image : `${imageRepository(config, base.name)}:${fingerprintTag(world.fingerprints[base.name] as string)}`;
+    labels['org.opencontainers.image.base.digest'] = baseImage.digest?.split('@')[1] ?? baseImage.id;
+  }
+  return labels;
+}
+
+/** All labels in one LABEL instruction: each `labels` build option would cost its own step. */
+export function labelInstruction(labels: Record<string, string>): string {
+  const quote = (s: string) => JSON.stringify(s).replace(/\$/g, '\\$');
+  return `LABEL ${Object.entries(labels)
+    .map(([k, v]) => `${quote(k)}=${quote(v)}`)
+    .join(' \\\n      ')}`;
+}
