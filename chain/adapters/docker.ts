@@ -87,13 +87,17 @@ export class DockerEngine {
     await this.call(() => this.docker.ping());
   }
 
-  /** Every image of the chain, by full fingerprint: one list call instead of one inspect a node. */
-  async imagesByFingerprint(chain: string): Promise<Map<string, { id: string; tags: string[] }>> {
+  /**
+   * The chain's images by tag, each with the fingerprint label it carries: one list call instead of
+   * one inspect a node. Keyed by tag, not by label: an untagged intermediate stage inherits its
+   * parent's labels, so a label alone does not identify the node's image.
+   */
+  async imagesByTag(chain: string): Promise<Map<string, { id: string; fingerprint?: string }>> {
     const images = await this.call(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) }));
-    const out = new Map<string, { id: string; tags: string[] }>();
+    const out = new Map<string, { id: string; fingerprint?: string }>();
     for (const image of images) {
-      const fp = image.Labels?.[Labels.fingerprint];
-      if (fp) out.set(fp, { id: image.Id, tags: image.RepoTags ?? [] });
+      const fingerprint = image.Labels?.[Labels.fingerprint];
+      for (const tag of image.RepoTags ?? []) out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
     }
     return out;
   }

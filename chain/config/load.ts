@@ -56,7 +56,7 @@ interface RawNode {
   image?: string;
   from?: string | string[];
   dockerfile?: string;
-  version?: string;
+  version?: string | number;
   args?: Record<string, string | number | boolean>;
   test?: string | string[];
   description?: string;
@@ -110,7 +110,7 @@ export function loadChain(file: string): LoadedChain {
     const context = checkContextPath(root, rawNode.path as string, at('path'), problems);
     if (context === undefined) continue;
     const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, problems);
-    if (merged.version !== undefined && !semver.valid(merged.version)) {
+    if (merged.version !== undefined && !semver.valid(String(merged.version))) {
       problems.push(problem('E_VERSION_INVALID', `node ${name}: version '${merged.version}' is not a semantic version`, { hint: 'write MAJOR.MINOR.PATCH, e.g. 1.4.0', location: keyAt('version') }));
     }
     const dockerfile = (rawNode.dockerfile ?? 'Dockerfile').replace(/\\/g, '/');
@@ -136,7 +136,7 @@ export function loadChain(file: string): LoadedChain {
       kind: 'built',
       path: context,
       dockerfile: path.relative(path.join(root, context), dockerfileAbs).split(path.sep).join('/'),
-      ...(merged.version !== undefined ? { version: merged.version } : {}),
+      ...(merged.version !== undefined ? { version: String(merged.version) } : {}),
       args,
       test,
     };
@@ -213,7 +213,8 @@ function mergeLayer(name: string, rawNode: RawNode, contextAbs: string, chainSou
   for (const key of LAYER_KEYS) {
     if (fromLayer[key] !== undefined && fromChain[key] !== undefined) {
       const chainAt = chainSource.locate(['nodes', name, key], 'key');
-      problems.push(problem('E_KEY_CONFLICT', `node ${name}: '${key}' is set both in ${LAYER_FILE} and in chain.yaml (${chainAt.file}:${chainAt.line}:${chainAt.col})`, {
+      const chainFile = path.relative(path.dirname(chainSource.file), chainAt.file);
+      problems.push(problem('E_KEY_CONFLICT', `node ${name}: '${key}' is set both in ${LAYER_FILE} and in ${chainFile}:${chainAt.line}:${chainAt.col}`, {
         hint: `keep ${key} in one place: the team's ${LAYER_FILE} owns version, args, test and description`,
         location: layer.locate([key], 'key'),
       }));

@@ -74,10 +74,10 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
     } else if (config.nodes[use.ref]) {
       used.add(use.ref);
       if (!declared.has(use.ref)) {
-        problems.push(problem('E_FROM_MISMATCH', `node ${name}: the Dockerfile builds ${keyword} ${use.ref}, which is not in its from: (${[...declared].join(', ') || 'none'})`, { hint: `add ${use.ref} to from: in chain.yaml, or change the Dockerfile`, location }));
+        problems.push(problem('E_FROM_MISMATCH', `node ${name}: the Dockerfile uses ${use.ref} (${keyword}), which is not in its from: (${[...declared].join(', ') || 'none'})`, { hint: `add ${use.ref} to from: in chain.yaml, or change the Dockerfile`, location }));
       }
     } else {
-      problems.push(problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${use.ref} is not a node of the chain`, {
+      problems.push(problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${use.ref} names an image that is not a node of the chain`, {
         hint: 'declare the image as an external node (image: ...) and name that node here; chain never pulls unknown images',
         location,
       }));

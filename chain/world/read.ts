@@ -76,16 +76,16 @@ export async function readWorld(loaded: LoadedChain, targets: string[], deps: Wo
   }
 
   const fingerprints = computeFingerprints(graph, inputs);
-  const stored = storeReachable ? await deps.engine.imagesByFingerprint(config.name) : new Map<string, { id: string; tags: string[] }>();
+  const stored = storeReachable ? await deps.engine.imagesByTag(config.name) : new Map<string, { id: string; fingerprint?: string }>();
   const records: Record<string, BuildRecord | undefined> = {};
   for (const name of selected) {
     const node = config.nodes[name];
     if (node?.kind !== 'built') continue;
     records[name] = deps.state.readRecord(name);
     const fp = fingerprints[name] as string;
-    const image = stored.get(fp);
-    // The label carries the whole fingerprint; the tag must agree with it too.
-    if (image?.tags.includes(`${imageRepository(config, name)}:${fingerprintTag(fp)}`)) images[name] = { id: image.id };
+    const image = stored.get(`${imageRepository(config, name)}:${fingerprintTag(fp)}`);
+    // The tag holds 12 hex digits of the fingerprint; the label must carry all of it.
+    if (image?.fingerprint === fp) images[name] = { id: image.id };
   }
 
   return { loaded, graph, selected, snapshots, inputs, fingerprints, images, records, storeReachable, ...(storeProblem ? { storeProblem } : {}), git: head ? { head } : {} };

@@ -1,0 +1,62 @@
+/** Shared by the tests: run the CLI in-process, make temporary git repositories, reach the engine. */
+import { execFileSync } from 'node:child_process';
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run } from '../cli/main.js';
+import type { DockerEngine } from '../adapters/docker.js';
+
+/** The repository root (tests run from dist/chain/test). */
+export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+export const fixturesDir = path.join(repoRoot, 'chain/test/fixtures');
+
+export interface CliResult {
+  code: number;
+  out: string;
+  err: string;
+}
+
+export async function runCli(argv: string[], opts: { cwd: string; engine?: DockerEngine }): Promise<CliResult> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const code = await run(argv, { cwd: opts.cwd, out: (t) => out.push(t), err: (t) => err.push(t), ...(opts.engine ? { engine: opts.engine } : {}) });
+  return { code, out: out.join('\n'), err: err.join('\n') };
+}
+
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+const made: string[] = [];
+
+export function tempDir(prefix = 'chain-test-'): string {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.push(dir);
+  return dir;
+}
+
+/** A copy of `source` (or an empty folder) committed to a new git repository. */
+export function tempRepo(source?: string, filter?: (src: string) => boolean): string {
+  const dir = tempDir();
+  if (source) cpSync(source, dir, { recursive: true, ...(filter ? { filter } : {}) });
+  git(dir, 'init', '-q', '-b', 'main');
+  git(dir, 'config', 'user.email', 'test@chain.example');
+  git(dir, 'config', 'user.name', 'chain test');
+  git(dir, 'add', '-A');
+  git(dir, 'commit', '-q', '--allow-empty', '-m', 'initial');
+  return dir;
+}
+
+/** The example chain (chain.yaml, layers/, schemas/) in a fresh git repository. */
+export function exampleRepo(): string {
+  const keep = new Set(['', 'chain.yaml', 'layers', 'schemas']);
+  return tempRepo(repoRoot, (src) => {
+    const rel = path.relative(repoRoot, src);
+    return keep.has(rel.split(path.sep)[0] ?? '');
+  });
+}
+
+export function cleanup(): void {
+  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+}

@@ -1,0 +1,54 @@
+/** One fixture folder per bad-input case: exit code, error code and location are asserted. */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { fixturesDir, runCli } from '../helpers.js';
+
+interface Expected {
+  exit: number;
+  code: string;
+  location: string;
+  mentions?: string;
+  alsoCodes?: string[];
+}
+
+const dir = path.join(fixturesDir, 'config');
+for (const name of readdirSync(dir).sort()) {
+  test(`bad input: ${name}`, async () => {
+    const cwd = path.join(dir, name);
+    const expected = JSON.parse(readFileSync(path.join(cwd, 'expected.json'), 'utf8')) as Expected;
+    const result = await runCli(['plan'], { cwd });
+    assert.is(result.code, expected.exit, result.err);
+    assert.ok(result.err.includes(`error[${expected.code}]`), `wanted ${expected.code} in:\n${result.err}`);
+    assert.ok(result.err.includes(`--> ${expected.location}`), `wanted location ${expected.location} in:\n${result.err}`);
+    assert.ok(result.err.includes('hint: '), 'every problem carries a hint');
+    assert.not.match(result.err, /\n\s+at /, 'no stack trace');
+    if (expected.mentions) assert.ok(result.err.includes(expected.mentions), `wanted '${expected.mentions}' in:\n${result.err}`);
+    for (const code of expected.alsoCodes ?? []) assert.ok(result.err.includes(`error[${code}]`), `all problems reported together: ${code}`);
+    assert.is(result.out, '', 'nothing on stdout');
+  });
+}
+
+test('an unknown node on the command line is a usage error', async () => {
+  const result = await runCli(['plan', 'nosuchnode', '--file', path.join(dir, 'unknown-key', '..', '..', '..', '..', '..', 'chain.yaml')], { cwd: dir });
+  assert.is(result.code, 2);
+  assert.ok(result.err.includes('error[E_UNKNOWN_NODE]'), result.err);
+});
+
+test('an unknown command or option is a usage error with a hint', async () => {
+  const a = await runCli(['plna'], { cwd: dir });
+  assert.is(a.code, 2);
+  assert.ok(a.err.includes('error[E_USAGE]') && a.err.includes('hint: commands:'), a.err);
+  const b = await runCli(['plan', '--bogus'], { cwd: dir });
+  assert.is(b.code, 2);
+  assert.ok(b.err.includes('error[E_USAGE]'), b.err);
+});
+
+test('no chain.yaml anywhere above is reported once', async () => {
+  const result = await runCli(['plan'], { cwd: '/' });
+  assert.is(result.code, 2);
+  assert.ok(result.err.includes('error[E_NO_CHAIN]'), result.err);
+});
+
+test.run();

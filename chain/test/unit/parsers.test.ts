@@ -1,0 +1,77 @@
+/** Pure parsers and formatters of the adapters, on fixtures. */
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readDockerfile, rewriteImages } from '../../core/dockerfile.js';
+import { parseLsFiles } from '../../adapters/git.js';
+import { buildResult } from '../../adapters/docker.js';
+import { labelInstruction } from '../../exec/build-node.js';
+import { gitBlobHash } from '../../adapters/context.js';
+
+const multiStage = `# syntax docs
+FROM runtime AS generate
+COPY --from=jobs /x /x
+RUN make
+
+FROM httpd
+COPY --from=generate /out /www
+COPY --from=0 /a /a
+FROM scratch AS empty
+`;
+
+test('readDockerfile: images used, stages and scratch left out, positions 1-based', () => {
+  const info = readDockerfile(multiStage);
+  assert.equal(info.stages, ['generate', 'empty']);
+  assert.equal(
+    info.images.map((u) => [u.kind, u.ref, u.line, u.col]),
+    [
+      ['from', 'runtime', 2, 6],
+      ['copy-from', 'jobs', 3, 13],
+      ['from', 'httpd', 6, 6],
+    ],
+  );
+});
+
+test('readDockerfile handles continuation lines and lower-case keywords', () => {
+  const info = readDockerfile('from \\\n  corebuild\nrun true\n');
+  assert.equal(info.images.map((u) => [u.ref, u.line]), [['corebuild', 2]]);
+});
+
+test('rewriteImages pins node references and leaves the rest', () => {
+  const info = readDockerfile(multiStage);
+  const out = rewriteImages(multiStage, info, { runtime: 'sha256:aaa', httpd: 'sha256:bbb', jobs: 'sha256:ccc' });
+  assert.ok(out.includes('FROM sha256:aaa AS generate'));
+  assert.ok(out.includes('COPY --from=sha256:ccc /x /x'));
+  assert.ok(out.includes('\nFROM sha256:bbb\n'));
+  assert.ok(out.includes('COPY --from=generate /out /www'));
+});
+
+test('parseLsFiles: tracked blobs, leaving out modified, unmerged and submodules', () => {
+  const out = ['100644 aaa 0\ta.txt', '100755 bbb 0\tbin/run', '100644 ccc 0\tmod.txt', '100644 ddd 1\tconflict', '160000 eee 0\tsub', '120000 fff 0\tlink with space', ''].join('\0');
+  const index = parseLsFiles(out, new Set(['mod.txt']));
+  assert.equal([...index.entries()], [
+    ['a.txt', '100644 aaa'],
+    ['bin/run', '100755 bbb'],
+    ['link with space', '120000 fff'],
+  ]);
+});
+
+test('gitBlobHash equals git hash-object', () => {
+  // `printf 'hello\n' | git hash-object --stdin`
+  assert.is(gitBlobHash(Buffer.from('hello\n')), 'ce013625030ba8dba906f756967f9e9ca394464a');
+});
+
+test('buildResult: image ID from aux, last stage wins; errors from errorDetail', () => {
+  assert.equal(buildResult([{ stream: 'Step 1/2' }, { aux: { ID: 'sha256:stage' } }, { aux: { ID: 'sha256:final' } }]), { id: 'sha256:final' });
+  assert.equal(
+    buildResult([{ stream: 'Step 1/2' }, { errorDetail: { code: 3, message: "The command '/bin/sh -c exit 3' returned a non-zero code: 3" }, error: 'x' }]),
+    { error: "The command '/bin/sh -c exit 3' returned a non-zero code: 3" },
+  );
+  assert.ok('error' in buildResult([{ stream: 'Successfully built' }]));
+});
+
+test('labelInstruction: one LABEL, values quoted, $ not expanded', () => {
+  const text = labelInstruction({ 'a.b': 'x "y"', c: '$HOME' });
+  assert.is(text, 'LABEL "a.b"="x \\"y\\"" \\\n      "c"="\\$HOME"');
+});
+
+test.run();
