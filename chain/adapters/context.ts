@@ -45,7 +45,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   } catch {
     // no .dockerignore: everything is sent
   }
-  const ignore = dockerignore({ ignorecase: false }).add(patterns);
+  const ignore = patterns.trim() === '' ? undefined : dockerignore({ ignorecase: false }).add(patterns);
   const hasExceptions = patterns.split('\n').some((l) => l.trim().startsWith('!'));
   const alwaysSent = new Set([dockerfile, '.dockerignore']);
 
@@ -54,7 +54,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   const walk = (dirRel: string): void => {
     for (const dirent of readdirSync(path.join(contextAbs, dirRel), { withFileTypes: true })) {
       const rel = dirRel === '' ? dirent.name : `${dirRel}/${dirent.name}`;
-      const ignored = ignore.ignores(rel) && !alwaysSent.has(rel);
+      const ignored = ignore !== undefined && ignore.ignores(rel) && !alwaysSent.has(rel);
       if (dirent.isDirectory()) {
         // Like the CLI: an ignored folder is skipped whole unless an exception (!) may re-include part of it.
         if (ignored && !hasExceptions) continue;

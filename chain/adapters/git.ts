@@ -17,10 +17,14 @@ export class GitRepo {
    */
   async index(): Promise<GitIndex | undefined> {
     try {
-      // Refresh stat info first so files that were only touched do not count as modified.
-      await this.git.raw(['update-index', '-q', '--refresh']).catch(() => undefined);
-      const [staged, modified] = await Promise.all([this.git.raw(['ls-files', '-s', '-z']), this.git.raw(['ls-files', '-m', '-z'])]);
-      return parseLsFiles(staged, new Set(modified.split('\0').filter(Boolean)));
+      // Three processes at once. `status` refreshes stat info in memory, so files that were only
+      // touched do not count as modified; its paths are relative to the top of the work tree.
+      const [staged, status, prefix] = await Promise.all([
+        this.git.raw(['ls-files', '-s', '-z']),
+        this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames']),
+        this.git.raw(['rev-parse', '--show-prefix']),
+      ]);
+      return parseLsFiles(staged, modifiedPaths(status, prefix.trim()));
     } catch {
       return undefined;
     }
@@ -34,6 +38,20 @@ export class GitRepo {
       return undefined;
     }
   }
+}
+
+/**
+ * Paths, relative to the queried folder, whose work-tree content differs from the index, from
+ * `git status --porcelain=v1 -z` ("XY path\0"; Y is the work tree's column).
+ */
+export function modifiedPaths(status: string, prefix: string): Set<string> {
+  const out = new Set<string>();
+  for (const entry of status.split('\0')) {
+    if (entry.length < 4 || entry[1] === ' ') continue;
+    const file = entry.slice(3);
+    if (file.startsWith(prefix)) out.add(file.slice(prefix.length));
+  }
+  return out;
 }
 
 /** Parses `git ls-files -s -z` ("<mode> <sha> <stage>\t<path>\0"), leaving out the given paths and unmerged entries. */

@@ -10,7 +10,7 @@ import { findChainFile, loadChain, type LoadedChain } from '../config/load.js';
 import { DockerEngine } from '../adapters/docker.js';
 import { StateStore } from '../adapters/state.js';
 import { executePlan } from '../exec/run.js';
-import { readWorld, type World } from '../world/read.js';
+import { readWorld, startGitRead, type World } from '../world/read.js';
 import type { BuildSummary } from '../exec/events.js';
 import { GRAPH_FORMATS, renderGraph, type GraphFormat } from './render/graph.js';
 import { renderPlan } from './render/plan.js';
@@ -39,8 +39,12 @@ export interface Command {
   run(args: string[], opts: Options, io: Io): Promise<ExitCode>;
 }
 
+function chainFile(opts: Options, io: Io): string {
+  return opts.file ? path.resolve(io.cwd, opts.file) : findChainFile(io.cwd);
+}
+
 function load(opts: Options, io: Io): LoadedChain {
-  return loadChain(opts.file ? path.resolve(io.cwd, opts.file) : findChainFile(io.cwd));
+  return loadChain(chainFile(opts, io));
 }
 
 function checkTargets(loaded: LoadedChain, targets: string[]): void {
@@ -53,11 +57,13 @@ function checkTargets(loaded: LoadedChain, targets: string[]): void {
 
 /** Reads the chain and the world, and plans: the common first half of plan and build. */
 export async function planChain(targets: string[], opts: Options, io: Io): Promise<{ plan: Plan; world: World; engine: DockerEngine; state: StateStore }> {
-  const loaded = load(opts, io);
+  const file = chainFile(opts, io);
+  const gitRead = startGitRead(path.dirname(file)); // runs while the chain loads
+  const loaded = loadChain(file);
   checkTargets(loaded, targets);
   const engine = io.engine ?? new DockerEngine();
   const state = new StateStore(loaded.config.root);
-  const world = await readWorld(loaded, targets, { engine, state });
+  const world = await readWorld(loaded, targets, { engine, state }, gitRead);
   const force = new Set(opts.force ? (targets.length > 0 ? targets : Object.keys(loaded.config.nodes)) : []);
   const plan = assemblePlan({ chain: loaded.config, targets, force, ...world });
   return { plan, world, engine, state };

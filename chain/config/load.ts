@@ -25,6 +25,8 @@ export interface NodeDockerfile {
 export interface LoadedChain {
   config: ChainConfig;
   dockerfiles: Record<string, NodeDockerfile>;
+  /** chain.yaml, for commands that report positions in it */
+  source: YamlSource;
 }
 
 /** chain.yaml in `start` or the nearest folder above it, the way git finds its repository. */
@@ -86,6 +88,7 @@ export function loadChain(file: string): LoadedChain {
   for (const [name, t] of Object.entries(raw.teams)) teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}) };
   const tiers = raw.tiers ?? [...DEFAULT_TIERS];
   const nodes: Record<string, ChainNode> = {};
+  const realRoot = realpathSync(root);
   const dockerfiles: Record<string, NodeDockerfile> = {};
 
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
@@ -97,8 +100,8 @@ export function loadChain(file: string): LoadedChain {
       }));
       continue;
     }
-    const from = parseFrom(name, rawNode.from, at('from'), problems);
-    const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, where: at(), ...(rawNode.description ? { description: rawNode.description } : {}) };
+    const from = parseFrom(name, rawNode.from, () => at('from'), problems);
+    const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.description ? { description: rawNode.description } : {}) };
     if (rawNode.image !== undefined) {
       for (const key of ['dockerfile', 'version', 'args', 'test'] as const) {
         if (rawNode[key] !== undefined) problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
@@ -107,7 +110,7 @@ export function loadChain(file: string): LoadedChain {
       continue;
     }
 
-    const context = checkContextPath(root, rawNode.path as string, at('path'), problems);
+    const context = checkContextPath(root, realRoot, rawNode.path as string, () => at('path'), problems);
     if (context === undefined) continue;
     const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, problems);
     if (merged.version !== undefined && !semver.valid(String(merged.version))) {
@@ -119,7 +122,7 @@ export function loadChain(file: string): LoadedChain {
       problems.push(problem('E_PATH_OUTSIDE', `node ${name}: dockerfile ${dockerfile} is outside its context ${context}`, { hint: 'keep the Dockerfile inside the node folder', location: at('dockerfile') }));
       continue;
     }
-    if (!existsSync(dockerfileAbs) || !statSync(dockerfileAbs).isFile()) {
+    if (!statSync(dockerfileAbs, { throwIfNoEntry: false })?.isFile()) {
       problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}`, {
         hint: `add ${dockerfile} to ${context}, or name another file with dockerfile:`,
         location: at(rawNode.dockerfile ? 'dockerfile' : 'path'),
@@ -145,16 +148,16 @@ export function loadChain(file: string): LoadedChain {
   const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
-  return { config, dockerfiles };
+  return { config, dockerfiles, source };
 }
 
-function parseFrom(node: string, from: RawNode['from'], location: Location, problems: Problem[]): ParentRef[] {
+function parseFrom(node: string, from: RawNode['from'], location: () => Location, problems: Problem[]): ParentRef[] {
   const entries = from === undefined ? [] : Array.isArray(from) ? from : [from];
   const refs: ParentRef[] = [];
   for (const entry of entries) {
     const [name, range, ...rest] = entry.split('@');
     if (!name || rest.length > 0 || range === '') {
-      problems.push(problem('E_FROM_SYNTAX', `node ${node}: '${entry}' is not a parent (write <node> or <node>@<semver range>)`, { hint: 'e.g. from: corebuild@^1', location }));
+      problems.push(problem('E_FROM_SYNTAX', `node ${node}: '${entry}' is not a parent (write <node> or <node>@<semver range>)`, { hint: 'e.g. from: corebuild@^1', location: location() }));
       continue;
     }
     refs.push(range === undefined ? { node: name } : { node: name, range });
@@ -163,21 +166,21 @@ function parseFrom(node: string, from: RawNode['from'], location: Location, prob
 }
 
 /** The context folder relative to root, or undefined (with a problem) when it is not a folder inside root. */
-function checkContextPath(root: string, rawPath: string, location: Location, problems: Problem[]): string | undefined {
+function checkContextPath(root: string, realRoot: string, rawPath: string, location: () => Location, problems: Problem[]): string | undefined {
   const outside = () => {
     problems.push(problem('E_PATH_OUTSIDE', `path ${rawPath} is outside the repository ${root}`, {
       hint: 'node folders must live inside the folder holding chain.yaml; use a relative path without .. and no symlink leading out',
-      location,
+      location: location(),
     }));
     return undefined;
   };
   if (path.isAbsolute(rawPath) || rawPath.split(/[\\/]/).includes('..')) return outside();
   const abs = path.resolve(root, rawPath);
-  if (!existsSync(abs) || !statSync(abs).isDirectory()) {
-    problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder`, { hint: 'create the node folder, or fix the path', location }));
+  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) {
+    problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder`, { hint: 'create the node folder, or fix the path', location: location() }));
     return undefined;
   }
-  if (!isInside(realpathSync(root), realpathSync(abs))) return outside();
+  if (!isInside(realRoot, realpathSync(abs))) return outside();
   return path.relative(root, abs).split(path.sep).join('/');
 }
 

@@ -24,11 +24,19 @@ export function canonicalJson(value: unknown): string {
   });
 }
 
+/** Sorted "key=value" lines: the canonical form of a flat string map, cheaper than canonical JSON. */
+function lines(map: Record<string, string>): string {
+  return Object.keys(map)
+    .sort()
+    .map((k) => `${JSON.stringify(k)}=${JSON.stringify(map[k])}`)
+    .join('\n');
+}
+
 export function nodeFingerprint(inputs: NodeInputs, parents: Record<string, string>): string {
   const body =
     inputs.kind === 'external'
       ? { kind: 'external', image: inputs.image, digest: inputs.digest ?? null }
-      : { kind: 'built', files: inputs.files, dockerfile: inputs.dockerfile, args: inputs.args, version: inputs.version ?? null, parents };
+      : { kind: 'built', files: lines(inputs.files), dockerfile: inputs.dockerfile, args: lines(inputs.args), version: inputs.version ?? null, parents: lines(parents) };
   return sha256(`${FORMAT}\n${canonicalJson(body)}`);
 }
 

@@ -1,6 +1,4 @@
 /** The chain as plain data: what config/ produces and everything downstream consumes. */
-import type { Location } from './errors.js';
-
 export const DEFAULT_TIERS = ['base', 'core', 'middleware', 'app'] as const;
 
 export interface Team {
@@ -21,8 +19,6 @@ interface NodeCommon {
   owner: string;
   description?: string;
   from: ParentRef[];
-  /** where the node is declared in chain.yaml */
-  where: Location;
 }
 
 /** A node built by chain from a team-owned folder. */

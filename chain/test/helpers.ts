@@ -1,6 +1,6 @@
 /** Shared by the tests: run the CLI in-process, make temporary git repositories, reach the engine. */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -28,12 +28,8 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-const made: string[] = [];
-
 export function tempDir(prefix = 'chain-test-'): string {
-  const dir = mkdtempSync(path.join(tmpdir(), prefix));
-  made.push(dir);
-  return dir;
+  return mkdtempSync(path.join(tmpdir(), prefix));
 }
 
 /** A copy of `source` (or an empty folder) committed to a new git repository. */
@@ -57,6 +53,27 @@ export function exampleRepo(): string {
   });
 }
 
-export function cleanup(): void {
-  for (const dir of made.splice(0)) rmSync(dir, { recursive: true, force: true });
+export function removeDirs(...dirs: string[]): void {
+  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+/** The example chain in a fresh repository under a unique chain name, so runs never share images. */
+export function exampleChain(): { dir: string; name: string } {
+  const dir = exampleRepo();
+  const name = `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
+  const file = path.join(dir, 'chain.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: acme$/m, `name: ${name}`));
+  git(dir, 'commit', '-qam', 'unique chain name');
+  return { dir, name };
+}
+
+/** Removes every image of a chain from the engine. */
+export async function removeChainImages(engine: DockerEngine, chain: string): Promise<void> {
+  const images = await engine.docker.listImages({ filters: JSON.stringify({ label: [`dev.chain.chain=${chain}`] }) });
+  for (const image of images) await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+}
+
+/** IDs of all containers, running or not. */
+export async function containerIds(engine: DockerEngine): Promise<string[]> {
+  return (await engine.docker.listContainers({ all: true })).map((c) => c.Id).sort();
 }

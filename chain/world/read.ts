@@ -11,7 +11,7 @@ import { selectNodes } from '../core/plan.js';
 import type { LoadedChain } from '../config/load.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
 import type { DockerEngine } from '../adapters/docker.js';
-import { GitRepo } from '../adapters/git.js';
+import { GitRepo, type GitIndex } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 
 export interface World {
@@ -35,12 +35,25 @@ export interface WorldDeps {
   state: StateStore;
 }
 
-export async function readWorld(loaded: LoadedChain, targets: string[], deps: WorldDeps): Promise<World> {
+/**
+ * Starts reading git (a subprocess) at once, so that it runs while the chain is being loaded.
+ * The returned promise never rejects: outside git there is simply no index.
+ */
+export function startGitRead(root: string): Promise<GitFacts> {
+  const repo = new GitRepo(root);
+  return Promise.all([repo.index(), repo.head()]).then(([index, head]) => ({ ...(index ? { index } : {}), ...(head ? { head } : {}) }));
+}
+
+export interface GitFacts {
+  index?: GitIndex;
+  head?: string;
+}
+
+export async function readWorld(loaded: LoadedChain, targets: string[], deps: WorldDeps, gitRead?: Promise<GitFacts>): Promise<World> {
   const { config } = loaded;
   const graph = chainGraph(config);
   const selected = selectNodes(graph, targets);
-  const repo = new GitRepo(config.root);
-  const [index, head] = await Promise.all([repo.index(), repo.head()]);
+  const { index, head } = await (gitRead ?? startGitRead(config.root));
 
   let storeReachable = true;
   let storeProblem: string | undefined;

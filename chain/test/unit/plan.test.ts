@@ -7,9 +7,8 @@ import type { BuildRecord, BuiltInputs, NodeInputs, StoredImage } from '../../co
 import type { ChainConfig, ChainNode } from '../../core/model.js';
 import { assemblePlan, type Plan } from '../../core/plan.js';
 
-const where = { file: 'chain.yaml' };
 function built(name: string, tier: string, owner: string, from: string[]): ChainNode {
-  return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), where, path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, test: [] };
+  return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, test: [] };
 }
 const config: ChainConfig = {
   root: '/repo',
@@ -18,7 +17,7 @@ const config: ChainConfig = {
   teams: {},
   tiers: ['base', 'core', 'middleware', 'app'],
   nodes: {
-    base: { kind: 'external', name: 'base', tier: 'base', owner: 'ops', from: [], where, image: 'vendor/base:1' },
+    base: { kind: 'external', name: 'base', tier: 'base', owner: 'ops', from: [], image: 'vendor/base:1' },
     core: built('core', 'core', 'ops', ['base']),
     web: built('web', 'middleware', 'mw', ['core']),
     rt: built('rt', 'middleware', 'mw', ['core']),

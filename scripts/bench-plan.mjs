@@ -1,0 +1,70 @@
+// Generates a synthetic chain of N nodes in a temporary git repository and times `chain plan --json`
+// on it (first run, then again with nothing changed), with peak memory. Prints figures; asserts nothing.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+
+function generate(n, dir) {
+  const counts = { base: Math.max(1, Math.round(n * 0.01)), core: Math.max(1, Math.round(n * 0.02)), middleware: Math.max(1, Math.round(n * 0.1)) };
+  counts.app = n - counts.base - counts.core - counts.middleware;
+  const names = { base: [], core: [], middleware: [], app: [] };
+  const lines = ['version: 1', 'name: bench', 'teams:', '  ops: { members: [ops@x.example] }', '  mw: { members: [mw@x.example] }', '  dev: { members: [dev@x.example] }', 'nodes:'];
+  const owner = { base: 'ops', core: 'ops', middleware: 'mw', app: 'dev' };
+  const below = { core: 'base', middleware: 'core', app: 'middleware' };
+  for (const tier of ['base', 'core', 'middleware', 'app']) {
+    for (let i = 0; i < counts[tier]; i++) {
+      const name = `${tier}-${i}`;
+      names[tier].push(name);
+      lines.push(`  ${name}:`, `    tier: ${tier}`, `    owner: ${owner[tier]}`);
+      if (tier === 'base') {
+        lines.push(`    image: vendor/base-${i}:1.0`);
+        continue;
+      }
+      const pool = names[below[tier]];
+      const parents = [pool[i % pool.length]];
+      if (tier === 'app' && i % 10 === 0 && pool.length > 1) parents.push(pool[(i + 1) % pool.length]);
+      lines.push(`    path: layers/${name}`, `    from: [${parents.join(', ')}]`, '    version: 1.0.0');
+      const ctx = path.join(dir, 'layers', name);
+      mkdirSync(path.join(ctx, 'files'), { recursive: true });
+      const copies = parents.slice(1).map((p) => `COPY --from=${p} /etc/motd /etc/motd.${p}\n`).join('');
+      writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${parents[0]}\n${copies}COPY files/ /opt/${name}/\n`);
+      for (let f = 0; f < 19; f++) writeFileSync(path.join(ctx, 'files', `f${f}.txt`), `${name} file ${f}\n`);
+    }
+  }
+  writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
+}
+
+function planOnce(dir) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain/main.js'), 'plan', '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  if (r.status !== 0) throw new Error(`chain plan failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
+  const rss = Number(/peak-rss-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
+  const plan = JSON.parse(r.stdout);
+  return { ms, rss, build: plan.summary.build };
+}
+
+console.log('nodes   files    first run          nothing changed (median of 3)  to build');
+for (const n of sizes.length > 0 ? sizes : [1000, 5000, 10000]) {
+  const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${n}-`));
+  try {
+    generate(n, dir);
+    const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+    git('init', '-q');
+    git('add', '-A');
+    git('-c', 'user.email=b@x', '-c', 'user.name=bench', 'commit', '-qm', 'bench');
+    const first = planOnce(dir);
+    // This class of machine varies by a quarter from run to run: report the median of three.
+    const again = [planOnce(dir), planOnce(dir), planOnce(dir)].sort((a, b) => a.ms - b.ms)[1];
+    const files = n * 20;
+    const fmt = (r) => `${(r.ms / 1000).toFixed(2)} s ${r.rss.toFixed(0).padStart(4)} MB`.padEnd(19);
+    console.log(`${String(n).padEnd(8)}${String(files).padEnd(9)}${fmt(first)}${fmt(again)}${first.build}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
