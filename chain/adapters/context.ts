@@ -4,7 +4,7 @@
  * The same walk feeds the fingerprint and the tar, so what is hashed is what is built.
  */
 import { createHash } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, readlinkSync, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import dockerignoreModule from '@balena/dockerignore';
@@ -26,7 +26,8 @@ export function gitBlobHash(content: Buffer): string {
   return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }
 
-function hashEntry(abs: string, stat: Stats): string {
+function hashFile(abs: string): string {
+  const stat = lstatSync(abs);
   if (stat.isSymbolicLink()) return `120000 ${gitBlobHash(Buffer.from(readlinkSync(abs)))}`;
   return `${stat.mode & 0o111 ? '100755' : '100644'} ${gitBlobHash(readFileSync(abs))}`;
 }
@@ -64,8 +65,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
       }
       if (ignored) continue;
       entries.add(rel);
-      const abs = path.join(contextAbs, rel);
-      files[rel] = index?.get(prefix + rel) ?? hashEntry(abs, lstatSync(abs));
+      files[rel] = index?.get(prefix + rel) ?? hashFile(path.join(contextAbs, rel));
     }
   };
   walk('');

@@ -3,7 +3,7 @@
  * (temp file, fsync, rename, fsync of the folder) and every record carries a checksum, so a
  * record cut short by a kill is detected and treated as missing, never trusted.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, sha256 } from '../core/fingerprint.js';
 import type { BuildRecord } from '../core/inputs.js';
@@ -63,6 +63,15 @@ export class StateStore {
 
   logFile(node: string): string {
     return path.join(this.dir, 'logs', `${node}.log`);
+  }
+
+  /** The nodes that have a record file (one folder read instead of a failed open per node). */
+  recordedNodes(): Set<string> {
+    try {
+      return new Set(readdirSync(path.join(this.dir, 'records')).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)));
+    } catch {
+      return new Set();
+    }
   }
 
   readRecord(node: string): BuildRecord | undefined {

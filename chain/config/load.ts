@@ -88,7 +88,7 @@ export function loadChain(file: string): LoadedChain {
   for (const [name, t] of Object.entries(raw.teams)) teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}) };
   const tiers = raw.tiers ?? [...DEFAULT_TIERS];
   const nodes: Record<string, ChainNode> = {};
-  const realRoot = realpathSync(root);
+  const realRoot = realpathSync.native(root);
   const dockerfiles: Record<string, NodeDockerfile> = {};
 
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
@@ -180,7 +180,7 @@ function checkContextPath(root: string, realRoot: string, rawPath: string, locat
     problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder`, { hint: 'create the node folder, or fix the path', location: location() }));
     return undefined;
   }
-  if (!isInside(realRoot, realpathSync(abs))) return outside();
+  if (!isInside(realRoot, realpathSync.native(abs))) return outside();
   return path.relative(root, abs).split(path.sep).join('/');
 }
 

@@ -91,10 +91,11 @@ export async function readWorld(loaded: LoadedChain, targets: string[], deps: Wo
   const fingerprints = computeFingerprints(graph, inputs);
   const stored = storeReachable ? await deps.engine.imagesByTag(config.name) : new Map<string, { id: string; fingerprint?: string }>();
   const records: Record<string, BuildRecord | undefined> = {};
+  const recorded = deps.state.recordedNodes();
   for (const name of selected) {
     const node = config.nodes[name];
     if (node?.kind !== 'built') continue;
-    records[name] = deps.state.readRecord(name);
+    if (recorded.has(name)) records[name] = deps.state.readRecord(name);
     const fp = fingerprints[name] as string;
     const image = stored.get(`${imageRepository(config, name)}:${fingerprintTag(fp)}`);
     // The tag holds 12 hex digits of the fingerprint; the label must carry all of it.
