@@ -151,6 +151,76 @@ export class DockerEngine {
   async tag(id: string, repo: string, tag: string): Promise<void> {
     await this.call(() => this.docker.getImage(id).tag({ repo, tag }));
   }
+
+  /**
+   * Runs one test command with /bin/sh -c in a new container of the image: no network unless
+   * asked, a time limit, and the container removed whatever happens.
+   */
+  async runTest(image: string, command: string, opts: TestOptions): Promise<TestResult> {
+    const container = await this.call(() =>
+      this.docker.createContainer({
+        Image: image,
+        Entrypoint: ['/bin/sh', '-c'],
+        Cmd: [command],
+        Tty: false,
+        Labels: opts.labels,
+        HostConfig: { NetworkMode: opts.network ?? 'none' },
+      }),
+    );
+    let timedOut = false;
+    const kill = () => void container.kill().catch(() => undefined);
+    const onAbort = () => kill();
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      kill();
+    }, opts.timeoutMs);
+    try {
+      await this.call(() => container.start());
+      const { StatusCode } = (await this.call(() => container.wait())) as { StatusCode: number };
+      const logs = (await this.call(() => container.logs({ stdout: true, stderr: true, follow: false }))) as unknown as Buffer;
+      for (const line of demuxLogs(logs)) opts.onLine?.(line);
+      return { exitCode: StatusCode, timedOut };
+    } finally {
+      clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      await container.remove({ force: true }).catch(() => undefined);
+    }
+  }
+
+  /** Removes containers carrying all the given labels (test containers a killed run left behind). */
+  async removeContainers(labels: string[]): Promise<number> {
+    const found = await this.call(() => this.docker.listContainers({ all: true, filters: JSON.stringify({ label: labels }) }));
+    await Promise.all(found.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    return found.length;
+  }
+}
+
+export interface TestOptions {
+  timeoutMs: number;
+  labels: Record<string, string>;
+  network?: string;
+  signal?: AbortSignal;
+  onLine?: (line: string) => void;
+}
+
+export interface TestResult {
+  exitCode: number;
+  timedOut: boolean;
+}
+
+/**
+ * Lines of a non-TTY container log: frames of an 8-byte header (stream type, 3 zero bytes,
+ * big-endian length) and a payload (pure; tested on fixtures).
+ */
+export function demuxLogs(buf: Buffer): string[] {
+  let text = '';
+  for (let offset = 0; offset + 8 <= buf.length; ) {
+    const length = buf.readUInt32BE(offset + 4);
+    text += buf.subarray(offset + 8, offset + 8 + length).toString('utf8');
+    offset += 8 + length;
+  }
+  return text.split('\n').filter((l) => l !== '');
 }
 
 function stripAnsi(s: string): string {

@@ -2,13 +2,17 @@
  * The commands. Each returns data and an exit code; main.ts prints and exits. Nothing here
  * writes to the console except through the `out`/`err` writers it is given.
  */
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ExitCode, fail } from '../core/errors.js';
 import { chainGraph } from '../core/graph.js';
 import { assemblePlan, type Plan } from '../core/plan.js';
 import { findChainFile, loadChain, type LoadedChain } from '../config/load.js';
 import { DockerEngine } from '../adapters/docker.js';
-import { StateStore } from '../adapters/state.js';
+import { STATE_DIR, StateStore } from '../adapters/state.js';
+import { acquireBuildLock } from '../adapters/lock.js';
+import { newBuildId } from '../exec/promote.js';
+import { Labels } from '../core/model.js';
 import { executePlan } from '../exec/run.js';
 import { readWorld, startGitRead, type World } from '../world/read.js';
 import type { BuildSummary } from '../exec/events.js';
@@ -16,12 +20,18 @@ import { GRAPH_FORMATS, renderGraph, type GraphFormat } from './render/graph.js'
 import { renderPlan } from './render/plan.js';
 import { renderBuildSummary } from './render/build.js';
 import { displayLocation } from './render/problems.js';
-import { plainReporter } from './reporter.js';
+import { liveReporter } from './reporters/live.js';
+import { plainReporter } from './reporters/plain.js';
 
 export interface Io {
   cwd: string;
   out: (text: string) => void;
   err: (text: string) => void;
+  /** progress output goes to a terminal that can redraw (and NO_COLOR/CI are not set) */
+  live?: boolean;
+  columns?: () => number;
+  /** aborted on SIGINT/SIGTERM */
+  signal?: AbortSignal;
   engine?: DockerEngine;
 }
 
@@ -31,6 +41,21 @@ export interface Options {
   force?: boolean;
   verbose?: boolean;
   format?: string;
+  jobs?: string;
+  'fail-fast'?: boolean;
+  atomic?: boolean;
+  'no-wait'?: boolean;
+  'test-timeout'?: string;
+}
+
+/** Builds at once by default: builds wait on the engine as much as they compute. */
+export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
+
+function positiveInt(value: string | undefined, fallback: number, option: string): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) fail('E_USAGE', `--${option} takes a whole number of at least 1, not '${value}'`, { hint: `e.g. --${option} ${fallback}` });
+  return n;
 }
 
 export interface Command {
@@ -56,8 +81,7 @@ function checkTargets(loaded: LoadedChain, targets: string[]): void {
 }
 
 /** Reads the chain and the world, and plans: the common first half of plan and build. */
-export async function planChain(targets: string[], opts: Options, io: Io): Promise<{ plan: Plan; world: World; engine: DockerEngine; state: StateStore }> {
-  const file = chainFile(opts, io);
+export async function planChain(targets: string[], opts: Options, io: Io, file = chainFile(opts, io)): Promise<{ plan: Plan; world: World; engine: DockerEngine; state: StateStore }> {
   const gitRead = startGitRead(path.dirname(file)); // runs while the chain loads
   const loaded = loadChain(file);
   checkTargets(loaded, targets);
@@ -81,15 +105,50 @@ export const commands: Record<string, Command> = {
     },
   },
   build: {
-    summary: 'build what the plan says, in topological order, and tag what succeeded',
-    usage: 'chain build [node...] [--json] [--force] [--verbose] [--file <chain.yaml>]',
+    summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
+    usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--force] [--verbose] [--file <chain.yaml>]',
     async run(args, opts, io) {
-      const { plan, world, engine, state } = await planChain(args, opts, io);
-      if (!world.storeReachable) await engine.ping(); // throws the one clear engine error
-      const summary: BuildSummary = await executePlan({ plan, world, engine, state, observer: plainReporter(io.err, opts.verbose) });
-      const shown = (p: string) => displayLocation({ file: p }, io.cwd);
-      io.out(opts.json ? JSON.stringify(summary, null, 2) : renderBuildSummary(summary, shown));
-      return summary.counts.failed + summary.counts.blocked > 0 ? ExitCode.failed : ExitCode.ok;
+      const jobs = positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs');
+      const testTimeoutMs = positiveInt(opts['test-timeout'], 120, 'test-timeout') * 1000;
+      const file = chainFile(opts, io);
+      const release = await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), {
+        noWait: opts['no-wait'] ?? false,
+        onWait: (holder) => io.err(`waiting for another chain build on this chain to finish (${holder ? `pid ${holder.pid} on ${holder.host}` : 'holder unknown'})...`),
+      });
+      try {
+        const { plan, world, engine, state } = await planChain(args, opts, io, file);
+        if (!world.storeReachable) await engine.ping(); // throws the one clear engine error
+        // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
+        await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
+        const total = plan.nodes.filter((n) => n.kind === 'built').length;
+        const reporter = io.live && !opts.verbose ? liveReporter((t) => process.stderr.write(t), { total, columns: io.columns ?? (() => 80) }) : plainReporter(io.err, { verbose: opts.verbose ?? false });
+        let summary: BuildSummary;
+        try {
+          summary = await executePlan({
+            plan,
+            world,
+            engine,
+            state,
+            observer: reporter,
+            buildId: newBuildId(),
+            jobs,
+            tierLimits: world.loaded.config.concurrency,
+            failFast: opts['fail-fast'] ?? false,
+            atomic: opts.atomic ?? false,
+            testTimeoutMs,
+            ...(io.signal ? { signal: io.signal } : {}),
+          });
+        } finally {
+          reporter.close();
+        }
+        const shown = (p: string) => displayLocation({ file: p }, io.cwd);
+        io.out(opts.json ? JSON.stringify(summary, null, 2) : renderBuildSummary(summary, shown));
+        if (summary.interrupted) return ExitCode.interrupted;
+        if (summary.engineLost) return ExitCode.environment;
+        return summary.counts.failed + summary.counts.blocked + summary.counts.cancelled > 0 ? ExitCode.failed : ExitCode.ok;
+      } finally {
+        await release();
+      }
     },
   },
   graph: {

@@ -11,6 +11,11 @@ const OPTIONS = {
   force: { type: 'boolean' },
   verbose: { type: 'boolean', short: 'v' },
   format: { type: 'string' },
+  jobs: { type: 'string', short: 'j' },
+  'fail-fast': { type: 'boolean' },
+  atomic: { type: 'boolean' },
+  'no-wait': { type: 'boolean' },
+  'test-timeout': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -25,7 +30,7 @@ function usage(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Options: --file <chain.yaml> (default: found in this folder or above), --json, --help',
-    'Exit codes: 0 ok, 1 a node failed, 2 bad input or usage, 3 environment (engine), 130 interrupted',
+    'Exit codes: 0 ok, 1 a node failed, 2 bad input or usage, 3 environment (engine, lock), 130 interrupted',
   ].join('\n');
 }
 

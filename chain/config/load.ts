@@ -68,6 +68,7 @@ interface RawChain {
   name: string;
   teams: Record<string, { members: string[]; contact?: string }>;
   tiers?: string[];
+  concurrency?: Record<string, number>;
   nodes: Record<string, RawNode>;
 }
 type LayerKeys = Pick<RawNode, 'version' | 'args' | 'test' | 'description'>;
@@ -145,7 +146,11 @@ export function loadChain(file: string): LoadedChain {
     };
   }
 
-  const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, nodes };
+  const concurrency = raw.concurrency ?? {};
+  for (const tier of Object.keys(concurrency)) {
+    if (!tiers.includes(tier)) problems.push(problem('E_UNKNOWN_TIER', `concurrency names '${tier}', which is not one of the chain's tiers`, { hint: `tiers: ${tiers.join(', ')}`, location: source.locate(['concurrency', tier], 'key') }));
+  }
+  const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, concurrency, nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source };

@@ -49,6 +49,8 @@ export interface ChainConfig {
   name: string;
   teams: Record<string, Team>;
   tiers: string[];
+  /** most builds at once per tier */
+  concurrency: Record<string, number>;
   nodes: Record<string, ChainNode>;
 }
 
@@ -69,4 +71,11 @@ export const Labels = {
   tier: 'dev.chain.tier',
   owner: 'dev.chain.owner',
   fingerprint: 'dev.chain.fingerprint',
+  /** on test containers: the node under test */
+  test: 'dev.chain.test',
 } as const;
+
+/** The human tags a promoted image gets: its version, and a build-id tag; never `latest`. */
+export function humanTags(version: string | undefined, buildId: string): string[] {
+  return version !== undefined ? [version, `${version}-${buildId}`] : [`build-${buildId}`];
+}

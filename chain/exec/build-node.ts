@@ -1,4 +1,7 @@
-/** Builds one node on the Docker Engine: rewrite, pack, build, label, tag, record. */
+/**
+ * Builds one node on the Docker Engine and tries it: rewrite, pack, build (tagged with its
+ * fingerprint only), run its tests, record. Human tags are the executor's to move, on success.
+ */
 import { createWriteStream } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -14,19 +17,31 @@ import type { World } from '../world/read.js';
 export interface NodeBuild {
   node: BuiltNode;
   plan: PlanNode;
+  testTimeoutMs: number;
   /** the exact image of every parent: built by this run, found in the store, or external */
   parents: Record<string, StoredImage>;
   world: World;
   engine: DockerEngine;
   state: StateStore;
   onLine: (line: string) => void;
+  onStep: (step: string) => void;
+  onTested: (passed: number) => void;
   signal?: AbortSignal;
 }
 
 export interface NodeBuildResult {
   imageId: string;
+  /** the fingerprint tag: the only tag an image has until it is promoted */
   tags: string[];
   log: string;
+}
+
+/** A test command of the node failed: the node fails and its descendants are blocked. */
+export class TestFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TestFailedError';
+  }
 }
 
 /** The name of the rewritten Dockerfile added to the context; it cannot clash with a user's file name we read. */
@@ -47,6 +62,7 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
   const onLine = (line: string) => {
     log.write(`${line}\n`);
     b.onLine(line);
+    if (/^Step \d+\/\d+ :/.test(line)) b.onStep(line);
   };
 
   try {
@@ -62,17 +78,29 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
       onLine,
       ...(b.signal ? { signal: b.signal } : {}),
     });
-    const tags = [`${repo}:${fpTag}`];
-    if (node.version !== undefined) {
-      await b.engine.tag(imageId, repo, node.version);
-      tags.push(`${repo}:${node.version}`);
-    }
+    onLine(`# built ${imageId}`);
+    await runTests(b, imageId, onLine);
     b.state.writeRecord(recordOf(b, imageId));
-    onLine(`# built ${imageId} tagged ${tags.join(', ')}`);
-    return { imageId, tags, log: logFile };
+    return { imageId, tags: [`${repo}:${fpTag}`], log: logFile };
   } finally {
     await new Promise((resolve) => log.end(resolve));
   }
+}
+
+async function runTests(b: NodeBuild, imageId: string, onLine: (line: string) => void): Promise<void> {
+  const { node } = b;
+  const labels = { [Labels.chain]: b.world.loaded.config.name, [Labels.test]: node.name };
+  for (const [i, command] of node.test.entries()) {
+    const step = `test ${i + 1}/${node.test.length}: ${command}`;
+    b.onStep(step);
+    onLine(`# ${step}`);
+    const result = await b.engine.runTest(imageId, command, { timeoutMs: b.testTimeoutMs, labels, onLine, ...(b.signal ? { signal: b.signal } : {}) });
+    if (b.signal?.aborted) throw b.signal.reason;
+    if (result.timedOut) throw new TestFailedError(`test ${i + 1} timed out after ${b.testTimeoutMs / 1000}s: ${command}`);
+    if (result.exitCode !== 0) throw new TestFailedError(`test ${i + 1} exited ${result.exitCode}: ${command}`);
+    onLine(`# test ${i + 1} passed`);
+  }
+  b.onTested(node.test.length);
 }
 
 function recordOf(b: NodeBuild, imageId: string): BuildRecord {

@@ -7,9 +7,10 @@ export interface NodeResult {
   owner: string;
   status: NodeStatus;
   imageId?: string;
+  /** the image's tags: its fingerprint tag, and its human tags once promoted */
   tags: string[];
   durationMs: number;
-  /** the node's build log, when it was built or tried */
+  /** the node's build and test log, when it was built or tried */
   log?: string;
   /** the first line of the error, for failed nodes */
   error?: string;
@@ -20,8 +21,11 @@ export interface NodeResult {
 export type BuildEvent =
   | { type: 'queued'; node: string }
   | { type: 'started'; node: string }
+  /** the build step or test the node is at now, for live views */
+  | { type: 'step'; node: string; step: string }
   | { type: 'log'; node: string; line: string }
-  | { type: 'finished'; node: string; result: NodeResult };
+  | { type: 'tested'; node: string; passed: number }
+  | { type: 'succeeded' | 'up-to-date' | 'failed' | 'blocked' | 'cancelled'; node: string; result: NodeResult };
 
 export interface BuildObserver {
   onEvent(event: BuildEvent): void;
@@ -29,13 +33,25 @@ export interface BuildObserver {
 
 export interface BuildSummary {
   chain: string;
+  buildId: string;
   nodes: NodeResult[];
   counts: Record<NodeStatus, number>;
   durationMs: number;
+  /** false under --atomic when a node did not succeed: no human tag moved */
+  promoted: boolean;
+  interrupted: boolean;
+  /** the engine went away during the run */
+  engineLost: boolean;
 }
 
 export function countStatuses(results: NodeResult[]): Record<NodeStatus, number> {
   const counts: Record<NodeStatus, number> = { built: 0, 'up-to-date': 0, failed: 0, blocked: 0, cancelled: 0 };
   for (const r of results) counts[r.status] += 1;
   return counts;
+}
+
+/** The event that reports a finished node. */
+export function finishedEvent(result: NodeResult): BuildEvent {
+  const type = result.status === 'built' ? 'succeeded' : result.status;
+  return { type, node: result.name, result };
 }

@@ -1,16 +1,21 @@
 /**
- * Carries a plan out: builds the nodes marked `build` in topological order, each on exactly the
- * parent images this run built or found. A failed node blocks only its descendants.
+ * Carries a plan out in parallel: a node starts as soon as all its parents have succeeded, within
+ * `jobs` builds at once and any per-tier limit. A failed node blocks only its descendants (unless
+ * fail-fast). Human tags move only for nodes that built and passed their tests, and with
+ * `atomic` only when every node of the run did. Interruption cancels running builds through the
+ * engine; nothing unfinished is promoted.
  */
+import PQueue from 'p-queue';
 import { ChainError } from '../core/errors.js';
 import type { StoredImage } from '../core/inputs.js';
-import type { Plan, PlanNode } from '../core/plan.js';
-import type { DockerEngine } from '../adapters/docker.js';
-import { BuildFailedError } from '../adapters/docker.js';
+import { imageRepository, type BuiltNode } from '../core/model.js';
+import type { Plan } from '../core/plan.js';
+import { BuildFailedError, type DockerEngine } from '../adapters/docker.js';
 import type { StateStore } from '../adapters/state.js';
 import type { World } from '../world/read.js';
-import { buildNode } from './build-node.js';
-import { countStatuses, type BuildObserver, type BuildSummary, type NodeResult } from './events.js';
+import { buildNode, TestFailedError } from './build-node.js';
+import { countStatuses, finishedEvent, type BuildObserver, type BuildSummary, type NodeResult } from './events.js';
+import { promote, type Promotion } from './promote.js';
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -18,73 +23,138 @@ export interface ExecuteOptions {
   engine: DockerEngine;
   state: StateStore;
   observer: BuildObserver;
+  buildId: string;
+  /** builds at once */
+  jobs: number;
+  /** builds at once per tier, where chain.yaml limits it */
+  tierLimits?: Record<string, number>;
+  failFast?: boolean;
+  atomic?: boolean;
+  testTimeoutMs?: number;
+  /** aborted on SIGINT/SIGTERM */
+  signal?: AbortSignal;
 }
 
-export async function executePlan(opts: ExecuteOptions): Promise<BuildSummary> {
-  const { plan, world, observer } = opts;
+export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
+  const { plan, world, observer } = o;
+  const { config } = world.loaded;
   const started = Date.now();
   const results = new Map<string, NodeResult>();
   const images = new Map<string, StoredImage>();
+  const promotions: Promotion[] = [];
+  const toBuild = new Set(plan.nodes.filter((n) => n.action === 'build' && config.nodes[n.name]?.kind === 'built').map((n) => n.name));
+  const planned = new Map(plan.nodes.map((n) => [n.name, n]));
+  const scheduled = new Set<string>();
+  const running = new Set<string>();
+  let engineLost = false;
+
+  const queue = new PQueue({ concurrency: Math.max(1, o.jobs) });
+  const tierQueues = new Map(Object.entries(o.tierLimits ?? {}).map(([tier, limit]) => [tier, new PQueue({ concurrency: Math.max(1, limit) })]));
+  const stop = new AbortController();
+
+  let allDone: () => void = () => undefined;
+  const done = new Promise<void>((resolve) => (allDone = resolve));
   const finish = (result: NodeResult) => {
+    if (results.has(result.name)) return;
     results.set(result.name, result);
-    observer.onEvent({ type: 'finished', node: result.name, result });
+    observer.onEvent(finishedEvent(result));
+    if ([...toBuild].every((n) => results.has(n))) allDone();
+  };
+  const nodeOf = (name: string) => config.nodes[name] as BuiltNode;
+  const idle = (name: string, status: 'blocked' | 'cancelled', blockedBy?: string) =>
+    finish({ name, owner: nodeOf(name).owner, status, tags: [], durationMs: 0, ...(blockedBy ? { blockedBy } : {}) });
+
+  // When the run stops (interrupt, fail-fast, engine lost), whatever has not started is cancelled.
+  stop.signal.addEventListener('abort', () => {
+    queue.clear();
+    for (const name of toBuild) if (!running.has(name)) idle(name, 'cancelled');
+  });
+  const onInterrupt = () => stop.abort(new Error('interrupted'));
+  o.signal?.addEventListener('abort', onInterrupt, { once: true });
+
+  for (const n of plan.nodes) {
+    if (n.action !== 'skip') continue;
+    if (n.image) images.set(n.name, n.image);
+    const node = config.nodes[n.name];
+    if (node?.kind !== 'built') continue;
+    finish({ name: n.name, owner: node.owner, status: 'up-to-date', tags: [], durationMs: 0, ...(n.image ? { imageId: n.image.id } : {}) });
+    if (n.image && node.version !== undefined && world.tags.get(`${imageRepository(config, n.name)}:${node.version}`) !== n.image.id) {
+      promotions.push({ node: n.name, imageId: n.image.id, version: node.version }); // built by an earlier run that did not promote it
+    }
+  }
+
+  const parentsReady = (name: string) => world.graph.parents(name).every((p) => images.has(p));
+  const schedule = (name: string) => {
+    if (scheduled.has(name) || results.has(name) || stop.signal.aborted || !parentsReady(name)) return;
+    scheduled.add(name);
+    observer.onEvent({ type: 'queued', node: name });
+    const task = () => queue.add(() => runNode(name));
+    const tierQueue = tierQueues.get(nodeOf(name).tier);
+    void (tierQueue ? tierQueue.add(task) : task());
   };
 
-  for (const node of plan.nodes) if (node.action === 'build') observer.onEvent({ type: 'queued', node: node.name });
-
-  for (const planned of plan.nodes) {
-    const node = world.loaded.config.nodes[planned.name];
-    if (!node) throw new Error(`execute: unknown node ${planned.name}`);
-    if (planned.action === 'skip') {
-      if (planned.image) images.set(planned.name, planned.image);
-      if (node.kind === 'built') finish({ name: node.name, owner: node.owner, status: 'up-to-date', tags: [], durationMs: 0, ...(planned.image ? { imageId: planned.image.id } : {}) });
-      continue;
-    }
-    if (node.kind !== 'built') continue;
-
-    const failedParent = world.graph.parents(node.name).map((p) => results.get(p)).find((r) => r && (r.status === 'failed' || r.status === 'blocked'));
-    if (failedParent) {
-      finish({ name: node.name, owner: node.owner, status: 'blocked', tags: [], durationMs: 0, blockedBy: failedParent.blockedBy ?? failedParent.name });
-      continue;
-    }
-    const parents = parentImages(planned, world, images);
+  const runNode = async (name: string): Promise<void> => {
+    if (stop.signal.aborted) return idle(name, 'cancelled');
+    const node = nodeOf(name);
     const t0 = Date.now();
-    observer.onEvent({ type: 'started', node: node.name });
+    running.add(name);
+    observer.onEvent({ type: 'started', node: name });
     try {
-      if ('missing' in parents) throw new ChainError([{ code: 'E_BASE_MISSING', message: `${parents.missing} is not in the image store`, hint: 'make or pull the base image first (scripts/setup makes the example vendor base)' }], 3);
+      const parents = Object.fromEntries(world.graph.parents(name).map((p) => [p, images.get(p) as StoredImage]));
       const built = await buildNode({
         node,
-        plan: planned,
-        parents: parents.images,
+        plan: planned.get(name) as Plan['nodes'][number],
+        parents,
         world,
-        engine: opts.engine,
-        state: opts.state,
-        onLine: (line) => observer.onEvent({ type: 'log', node: node.name, line }),
+        engine: o.engine,
+        state: o.state,
+        testTimeoutMs: o.testTimeoutMs ?? 120_000,
+        signal: stop.signal,
+        onLine: (line) => observer.onEvent({ type: 'log', node: name, line }),
+        onStep: (step) => observer.onEvent({ type: 'step', node: name, step }),
+        onTested: (passed) => observer.onEvent({ type: 'tested', node: name, passed }),
       });
-      images.set(node.name, { id: built.imageId });
-      finish({ name: node.name, owner: node.owner, status: 'built', imageId: built.imageId, tags: built.tags, durationMs: Date.now() - t0, log: built.log });
+      if (stop.signal.aborted) throw stop.signal.reason;
+      images.set(name, { id: built.imageId });
+      const promotion = { node: name, imageId: built.imageId, ...(node.version !== undefined ? { version: node.version } : {}) };
+      const tags = [...built.tags];
+      if (o.atomic) promotions.push(promotion);
+      else tags.push(...((await promote(o.engine, config.name, o.buildId, [promotion])).get(name) ?? []));
+      running.delete(name);
+      finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, tags, durationMs: Date.now() - t0, log: built.log });
+      for (const child of world.graph.children(name)) if (toBuild.has(child)) schedule(child);
     } catch (err) {
-      // An engine that cannot be reached ends the run; a failed build fails only its node.
-      if (err instanceof ChainError && err.code === 'E_ENGINE_UNREACHABLE') throw err;
-      if (!(err instanceof BuildFailedError) && !(err instanceof ChainError)) throw err;
-      const error = err instanceof ChainError ? (err.problems[0]?.message ?? err.message) : err.message;
-      finish({ name: node.name, owner: node.owner, status: 'failed', tags: [], durationMs: Date.now() - t0, log: opts.state.logFile(node.name), error: error.split('\n')[0] as string });
+      running.delete(name);
+      const base = { name, owner: node.owner, tags: [], durationMs: Date.now() - t0, log: o.state.logFile(name) };
+      if (err instanceof ChainError && err.code === 'E_ENGINE_UNREACHABLE') {
+        engineLost = true;
+        finish({ ...base, status: 'failed', error: `the Docker Engine went away: ${err.problems[0]?.message ?? err.message}` });
+        stop.abort(err);
+        return;
+      }
+      if (stop.signal.aborted) return finish({ ...base, status: 'cancelled' });
+      if (!(err instanceof BuildFailedError || err instanceof TestFailedError || err instanceof ChainError)) throw err;
+      const message = err instanceof ChainError ? (err.problems[0]?.message ?? err.message) : err.message;
+      finish({ ...base, status: 'failed', error: message.split('\n')[0] as string });
+      for (const d of world.graph.descendants([name])) if (toBuild.has(d)) idle(d, 'blocked', name);
+      if (o.failFast) stop.abort(new Error('fail-fast'));
     }
+  };
+
+  if (toBuild.size > 0) {
+    if (o.signal?.aborted) onInterrupt();
+    for (const name of toBuild) schedule(name);
+    await done;
+    await queue.onIdle();
   }
+  o.signal?.removeEventListener('abort', onInterrupt);
 
   const nodes = plan.nodes.map((n) => results.get(n.name)).filter((r): r is NodeResult => r !== undefined);
-  return { chain: plan.chain, nodes, counts: countStatuses(nodes), durationMs: Date.now() - started };
-}
-
-function parentImages(planned: PlanNode, world: World, images: Map<string, StoredImage>): { images: Record<string, StoredImage> } | { missing: string } {
-  const out: Record<string, StoredImage> = {};
-  for (const parent of world.graph.parents(planned.name)) {
-    const image = images.get(parent) ?? world.images[parent];
-    if (!image) {
-      const node = world.loaded.config.nodes[parent];
-      return { missing: node?.kind === 'external' ? `base image ${node.image} (node ${parent})` : `parent ${parent}` };
-    }
-    out[parent] = image;
+  const counts = countStatuses(nodes);
+  const promoted = !o.atomic || counts.failed + counts.blocked + counts.cancelled === 0;
+  if (promoted && !engineLost && promotions.length > 0) {
+    const given = await promote(o.engine, config.name, o.buildId, promotions);
+    for (const r of nodes) r.tags.push(...(given.get(r.name) ?? []));
   }
-  return { images: out };
+  return { chain: plan.chain, buildId: o.buildId, nodes, counts, durationMs: Date.now() - started, promoted, interrupted: o.signal?.aborted ?? false, engineLost };
 }

@@ -24,6 +24,8 @@ export interface World {
   fingerprints: Record<string, string>;
   images: Record<string, StoredImage | undefined>;
   records: Record<string, BuildRecord | undefined>;
+  /** every tag of the chain's images in the store -> image ID */
+  tags: Map<string, string>;
   storeReachable: boolean;
   /** why the store could not be reached, said once */
   storeProblem?: string;
@@ -102,5 +104,6 @@ export async function readWorld(loaded: LoadedChain, targets: string[], deps: Wo
     if (image?.fingerprint === fp) images[name] = { id: image.id };
   }
 
-  return { loaded, graph, selected, snapshots, inputs, fingerprints, images, records, storeReachable, ...(storeProblem ? { storeProblem } : {}), git: head ? { head } : {} };
+  const tags = new Map([...stored].map(([tag, image]) => [tag, image.id]));
+  return { loaded, graph, selected, snapshots, inputs, fingerprints, images, records, tags, storeReachable, ...(storeProblem ? { storeProblem } : {}), git: head ? { head } : {} };
 }

@@ -16,6 +16,7 @@ const config: ChainConfig = {
   name: 'acme',
   teams: {},
   tiers: ['base', 'core', 'middleware', 'app'],
+  concurrency: {},
   nodes: {
     base: { kind: 'external', name: 'base', tier: 'base', owner: 'ops', from: [], image: 'vendor/base:1' },
     core: built('core', 'core', 'ops', ['base']),
