@@ -55,7 +55,7 @@ ensure_node_modules() {
     log "installing npm packages (npm ci)"
     npm ci --no-audit --no-fund --loglevel=error
   else
-    npx tsc -p tsconfig.json
+    npm run --silent build
   fi
 }
 

@@ -10,8 +10,6 @@ import type { StoredImage } from '../core/inputs.js';
 import { Labels } from '../core/model.js';
 
 export interface BuildOptions {
-  /** the tag the image gets while building: its fingerprint tag */
-  tag: string;
   dockerfile: string;
   buildargs: Record<string, string>;
   nocache?: boolean;
@@ -119,7 +117,6 @@ export class DockerEngine {
     try {
       stream = await this.call(() =>
         this.docker.buildImage(context, {
-          t: opts.tag,
           dockerfile: opts.dockerfile,
           buildargs: opts.buildargs,
           rm: true,
@@ -133,13 +130,26 @@ export class DockerEngine {
       // Rejected before building: Dockerfile parse errors (400), bad references, missing files (500).
       throw new BuildFailedError(describe(err));
     }
+    // The classic builder names each step's container ("---> Running in <id>"); on cancellation
+    // the engine removes it only some time after we hang up, so we remove it ourselves.
+    let stepContainer: string | undefined;
     const events = await new Promise<ProgressEvent[]>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
-        (err: Error | null, result: ProgressEvent[]) => (err ? reject(isConnectionError(err) ? unreachable(describe(err)) : err) : resolve(result)),
+        (err: Error | null, result: ProgressEvent[]) => {
+          if (!err) return resolve(result);
+          // A cancelled build ends its stream too: that is the cancellation, not a lost engine.
+          if (!opts.signal?.aborted) return reject(isConnectionError(err) ? unreachable(describe(err)) : err);
+          const removed = stepContainer ? this.docker.getContainer(stepContainer).remove({ force: true }).catch(() => undefined) : Promise.resolve();
+          void removed.then(() => reject(opts.signal?.reason));
+        },
         (event: ProgressEvent) => {
           const text = event.stream ?? event.status ?? event.errorDetail?.message ?? '';
-          for (const line of text.split('\n')) if (line.trim() !== '') opts.onLine?.(stripAnsi(line));
+          for (const line of text.split('\n')) {
+            if (line.trim() === '') continue;
+            stepContainer = /Running in ([0-9a-f]{12,64})/.exec(line)?.[1] ?? stepContainer;
+            opts.onLine?.(stripAnsi(line));
+          }
         },
       );
     });

@@ -1,6 +1,8 @@
 /**
- * Builds one node on the Docker Engine and tries it: rewrite, pack, build (tagged with its
- * fingerprint only), run its tests, record. Human tags are the executor's to move, on success.
+ * Builds one node on the Docker Engine and tries it: rewrite, pack, build (untagged), run its
+ * tests, then tag it with its fingerprint and record it. The fingerprint tag is what makes a node
+ * up to date, so an image gets it only once its tests pass: a killed or failed run leaves an
+ * untagged image that the next run does not trust. Human tags are the executor's to move.
  */
 import { createWriteStream } from 'node:fs';
 import { mkdirSync } from 'node:fs';
@@ -71,7 +73,6 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
     const text = `${rewriteImages(dockerfile.text, dockerfile.info, pinned)}\n${labelInstruction(imageLabels(b))}\n`;
     const context = packContext(path.join(config.root, node.path), snapshot, { [GENERATED_DOCKERFILE]: text });
     const imageId = await b.engine.build(context, {
-      tag: `${repo}:${fpTag}`,
       dockerfile: GENERATED_DOCKERFILE,
       buildargs: node.args,
       nocache: b.plan.reasons.some((r) => r.kind === 'forced'),
@@ -80,6 +81,7 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
     });
     onLine(`# built ${imageId}`);
     await runTests(b, imageId, onLine);
+    await b.engine.tag(imageId, repo, fpTag);
     b.state.writeRecord(recordOf(b, imageId));
     return { imageId, tags: [`${repo}:${fpTag}`], log: logFile };
   } finally {

@@ -126,7 +126,9 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
     } catch (err) {
       running.delete(name);
       const base = { name, owner: node.owner, tags: [], durationMs: Date.now() - t0, log: o.state.logFile(name) };
-      if (err instanceof ChainError && err.code === 'E_ENGINE_UNREACHABLE') {
+      const lost = err instanceof ChainError && err.code === 'E_ENGINE_UNREACHABLE';
+      // Once interrupted (or fail-fast), connection errors are the cancellation itself.
+      if (lost && (!stop.signal.aborted || engineLost)) {
         engineLost = true;
         finish({ ...base, status: 'failed', error: `the Docker Engine went away: ${err.problems[0]?.message ?? err.message}` });
         stop.abort(err);

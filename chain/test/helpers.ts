@@ -1,5 +1,5 @@
 /** Shared by the tests: run the CLI in-process, make temporary git repositories, reach the engine. */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -76,4 +76,53 @@ export async function removeChainImages(engine: DockerEngine, chain: string): Pr
 /** IDs of all containers, running or not. */
 export async function containerIds(engine: DockerEngine): Promise<string[]> {
   return (await engine.docker.listContainers({ all: true })).map((c) => c.Id).sort();
+}
+
+export interface Child {
+  /** resolves when a line of stderr matches */
+  waitFor(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  kill(signal: NodeJS.Signals): void;
+  done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
+}
+
+/** The real CLI in its own process (for kills, signals and concurrent runs). */
+export function spawnChain(args: string[], cwd: string, env: Record<string, string> = {}): Child {
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/chain/main.js'), ...args], { cwd, env: { ...process.env, CI: 'true', ...env } });
+  let out = '';
+  let err = '';
+  const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  child.stderr.on('data', (d: Buffer) => {
+    err += d.toString();
+    for (const w of [...waiters]) {
+      const line = err.split('\n').find((l) => w.pattern.test(l));
+      if (line !== undefined) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  const done = new Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>((resolve) =>
+    child.on('close', (code, signal) => resolve({ code, signal, out, err })),
+  );
+  return {
+    done,
+    kill: (signal) => child.kill(signal),
+    waitFor: (pattern, timeoutMs = 60_000) =>
+      new Promise((resolve, reject) => {
+        const line = err.split('\n').find((l) => pattern.test(l));
+        if (line !== undefined) return resolve(line);
+        const timer = setTimeout(() => reject(new Error(`timed out waiting for ${pattern} in:\n${err}`)), timeoutMs);
+        waiters.push({ pattern, resolve: (l) => (clearTimeout(timer), resolve(l)) });
+        void done.then(() => reject(new Error(`the process ended before ${pattern}:\n${err}`)));
+      }),
+  };
+}
+
+/** Where each of a chain's version tags points: tag -> image ID. */
+export async function versionTags(engine: DockerEngine, chain: string): Promise<Record<string, string>> {
+  const images = await engine.docker.listImages({ filters: JSON.stringify({ label: [`dev.chain.chain=${chain}`] }) });
+  const out: Record<string, string> = {};
+  for (const image of images) for (const tag of image.RepoTags ?? []) if (/:\d+\.\d+\.\d+$/.test(tag)) out[tag] = image.Id;
+  return out;
 }
