@@ -95,7 +95,8 @@ export class DockerEngine {
     const out = new Map<string, { id: string; fingerprint?: string }>();
     for (const image of images) {
       const fingerprint = image.Labels?.[Labels.fingerprint];
-      for (const tag of image.RepoTags ?? []) out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
+      // Engine 20.10 lists an untagged image under the placeholder `<none>:<none>`.
+      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
     }
     return out;
   }

@@ -21,7 +21,10 @@ export function liveReporter(write: (text: string) => void, opts: { total: numbe
   };
   const draw = () => {
     const width = Math.max(40, opts.columns());
-    const lines = [...running].map(([node, r]) => clip(`${SPINNER[frame % SPINNER.length]} ${node}  ${((now() - r.since) / 1000).toFixed(1)}s  ${r.step}`, width - 1));
+    const lines = [...running].map(([node, r]) => {
+      const head = `${SPINNER[frame % SPINNER.length]} ${node}  ${((now() - r.since) / 1000).toFixed(1)}s  `;
+      return head + clip(r.step, width - 1 - head.length);
+    });
     const finished = counts.built + counts['up-to-date'] + counts.failed + counts.blocked + counts.cancelled;
     lines.push(
       `built ${counts.built} · up to date ${counts['up-to-date']} · failed ${counts.failed} · blocked ${counts.blocked}${counts.cancelled ? ` · cancelled ${counts.cancelled}` : ''} · to go ${opts.total - finished}`,
