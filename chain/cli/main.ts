@@ -2,7 +2,8 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { ChainError, ExitCode, fail } from '../core/errors.js';
-import { commands, type Io, type Options } from './commands.js';
+import type { Io, Options } from './command.js';
+import { commands } from './commands/index.js';
 import { renderProblems } from './render/problems.js';
 
 const OPTIONS = {
@@ -63,7 +64,8 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
       io.out(`${command.usage}\n\n${command.summary}`);
       return ExitCode.ok;
     }
-    return await command.run(args, values as Options, io);
+    const { run: runCommand } = await command.load();
+    return await runCommand(args, values as Options, io);
   } catch (err) {
     if (err instanceof ChainError) {
       io.err(renderProblems(err.problems, io.cwd));

@@ -1,0 +1,63 @@
+/** `chain build`: one run at a time per chain; builds, tests and promotes what the plan says. */
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { ExitCode } from '../../core/errors.js';
+import { Labels } from '../../core/model.js';
+import { acquireBuildLock } from '../../adapters/lock.js';
+import { STATE_DIR } from '../../adapters/state.js';
+import type { BuildSummary } from '../../exec/events.js';
+import { newBuildId } from '../../exec/promote.js';
+import { executePlan } from '../../exec/run.js';
+import { chainFile, positiveInt, type Run } from '../command.js';
+import { renderBuildSummary } from '../render/build.js';
+import { displayLocation } from '../render/problems.js';
+import { liveReporter } from '../reporters/live.js';
+import { plainReporter } from '../reporters/plain.js';
+import { planChain } from './plan-chain.js';
+
+/** Builds at once by default: builds wait on the engine as much as they compute. */
+export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
+
+export const run: Run = async (args, opts, io) => {
+  const jobs = positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs');
+  const testTimeoutMs = positiveInt(opts['test-timeout'], 120, 'test-timeout') * 1000;
+  const file = chainFile(opts, io);
+  const release = await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), {
+    noWait: opts['no-wait'] ?? false,
+    onWait: (holder) => io.err(`waiting for another chain build on this chain to finish (${holder ? `pid ${holder.pid} on ${holder.host}` : 'holder unknown'})...`),
+  });
+  try {
+    const { plan, world, engine, state } = await planChain(file, args, opts, io);
+    if (!world.storeReachable) await engine.ping(); // throws the one clear engine error
+    // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
+    await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
+    const total = plan.nodes.filter((n) => n.kind === 'built').length;
+    const reporter =
+      io.live && !opts.verbose ? liveReporter((t) => process.stderr.write(t), { total, columns: io.columns ?? (() => 80) }) : plainReporter(io.err, { verbose: opts.verbose ?? false });
+    let summary: BuildSummary;
+    try {
+      summary = await executePlan({
+        plan,
+        world,
+        engine,
+        state,
+        observer: reporter,
+        buildId: newBuildId(),
+        jobs,
+        tierLimits: world.loaded.config.concurrency,
+        failFast: opts['fail-fast'] ?? false,
+        atomic: opts.atomic ?? false,
+        testTimeoutMs,
+        ...(io.signal ? { signal: io.signal } : {}),
+      });
+    } finally {
+      reporter.close();
+    }
+    io.out(opts.json ? JSON.stringify(summary, null, 2) : renderBuildSummary(summary, (p) => displayLocation({ file: p }, io.cwd)));
+    if (summary.interrupted) return ExitCode.interrupted;
+    if (summary.engineLost) return ExitCode.environment;
+    return summary.counts.failed + summary.counts.blocked + summary.counts.cancelled > 0 ? ExitCode.failed : ExitCode.ok;
+  } finally {
+    await release();
+  }
+};

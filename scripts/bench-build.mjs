@@ -1,0 +1,128 @@
+// Build benchmarks (figures, not assertions), on the real engine:
+//  1. one trivial node through chain vs `docker build` on the same context, cache busted each run;
+//  2. a cascade on a generated chain (1 base, 1 core, 3 middleware, 12 apps, each with a small RUN
+//     step): after patching the core build, `chain build` vs the same nodes built one after another
+//     with `docker build`;
+//  3. a no-op `chain build` of a 200-node chain whose images all exist.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BASE = process.env.CHAIN_VENDOR_BASE ?? 'vendor/busybox:1.35';
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function timed(cmd, args, cwd, env = {}) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env }, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  return Number(process.hrtime.bigint() - t0) / 1e6;
+}
+const chain = (args, cwd) => timed(process.execPath, [path.join(root, 'dist/chain/main.js'), ...args], cwd);
+const docker = (args, cwd) => timed('docker', args, cwd, { DOCKER_BUILDKIT: '0' }); // the classic builder, as chain uses
+
+/** A chain in a temporary git repository: nodes = [{name, tier, parents, dockerfile}] */
+function makeChain(name, nodes) {
+  const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${name}-`));
+  const lines = ['version: 1', `name: ${name}`, 'teams:', '  ops: { members: [ops@x.example] }', 'nodes:', '  base:', '    tier: base', '    owner: ops', `    image: ${BASE}`];
+  for (const n of nodes) {
+    lines.push(`  ${n.name}:`, `    tier: ${n.tier}`, '    owner: ops', `    path: layers/${n.name}`, `    from: [${n.parents.join(', ')}]`);
+    mkdirSync(path.join(dir, 'layers', n.name), { recursive: true });
+    writeFileSync(path.join(dir, 'layers', n.name, 'Dockerfile'), n.dockerfile);
+    writeFileSync(path.join(dir, 'layers', n.name, 'data.txt'), `${n.name}\n`);
+  }
+  writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+  return dir;
+}
+function removeImages(name) {
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+}
+
+function benchOneNode() {
+  const name = `bench1x${process.pid}`;
+  const dir = makeChain(name, [{ name: 'one', tier: 'core', parents: ['base'], dockerfile: 'FROM base\nCOPY data.txt /data.txt\n' }]);
+  const ctx = path.join(dir, 'layers/one');
+  writeFileSync(path.join(dir, 'cli.Dockerfile'), `FROM ${BASE}\nCOPY data.txt /data.txt\n`);
+  // The labels chain puts on every image, given to the CLI the usual way (--label).
+  const labels = ['title', 'source', 'version', 'revision', 'base.name', 'base.digest'].flatMap((k) => ['--label', `org.opencontainers.image.${k}=x`]);
+  const runs = { process: [], node: [], cli: [], cliLabels: [] };
+  const bust = (tag) => writeFileSync(path.join(ctx, 'data.txt'), `${tag} ${Math.random()}\n`);
+  for (let i = 0; i < 7; i++) {
+    bust('chain');
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/chain/main.js'), 'build', 'one', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    runs.process.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    runs.node.push(JSON.parse(r.stdout).nodes.find((n) => n.name === 'one').durationMs);
+    bust('cli');
+    runs.cli.push(docker(['build', '-q', '-f', path.join(dir, 'cli.Dockerfile'), '-t', `${name}/cli:latest`, ctx], dir));
+    bust('cli-labels');
+    runs.cliLabels.push(docker(['build', '-q', ...labels, '-f', path.join(dir, 'cli.Dockerfile'), '-t', `${name}/cli:latest`, ctx], dir));
+  }
+  removeImages(name);
+  spawnSync('docker', ['rmi', '-f', `${name}/cli:latest`], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+  const [p, n, c, cl] = [runs.process, runs.node, runs.cli, runs.cliLabels].map(median);
+  console.log('one trivial node, cache busted each run (medians of 7):');
+  console.log(`  docker build (classic builder)                 ${seconds(c)}`);
+  console.log(`  docker build with the same 6 OCI labels        ${seconds(cl)}`);
+  console.log(`  chain: the node's build (pack, build, label, tag) ${seconds(n)}  ratio ${(n / c).toFixed(2)} to plain, ${(n / cl).toFixed(2)} to labelled`);
+  console.log(`  chain: the whole process (start, lock, plan, build, promote) ${seconds(p)}  ratio ${(p / c).toFixed(2)}`);
+}
+
+function benchCascade() {
+  const name = `bench17x${process.pid}`;
+  const run = (n) => `RUN echo ${n} > /built-by && for i in 1 2 3 4 5 6 7 8 9 10; do cat /data.txt >> /log; done\n`;
+  const nodes = [{ name: 'core', tier: 'core', parents: ['base'], dockerfile: `FROM base\nCOPY data.txt /data.txt\n${run('core')}` }];
+  for (let m = 0; m < 3; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parents: ['core'], dockerfile: `FROM core\nCOPY data.txt /mw${m}.txt\n${run(`mw${m}`)}` });
+  for (let a = 0; a < 12; a++) nodes.push({ name: `app${a}`, tier: 'app', parents: [`mw${a % 3}`], dockerfile: `FROM mw${a % 3}\nCOPY data.txt /app${a}.txt\n${run(`app${a}`)}` });
+  const dir = makeChain(name, nodes);
+  chain(['build'], dir); // everything exists before the patch
+  const ratios = [];
+  for (let i = 0; i < 3; i++) {
+    appendFileSync(path.join(dir, 'layers/core/data.txt'), `patch ${i} ${Math.random()}\n`);
+    const c = chain(['build'], dir);
+    // The same 16 nodes, one after another, with the docker CLI: each FROM a local tag of its parent.
+    appendFileSync(path.join(dir, 'layers/core/data.txt'), `cli patch ${i} ${Math.random()}\n`);
+    spawnSync('docker', ['tag', BASE, `${name}-base:latest`]);
+    let d = 0;
+    for (const n of nodes) {
+      const dockerfile = path.join(dir, `${n.name}.cli.Dockerfile`);
+      writeFileSync(dockerfile, n.dockerfile.replace(/^FROM (\S+)/m, (_, p) => `FROM ${name}-${p}:latest`));
+      d += docker(['build', '-q', '-f', dockerfile, '-t', `${name}-${n.name}:latest`, path.join(dir, 'layers', n.name)], dir);
+    }
+    ratios.push({ c, d });
+    console.log(`  cascade run ${i + 1}: chain build ${seconds(c)} vs sequential docker build ${seconds(d)}: ratio ${(c / d).toFixed(2)}`);
+  }
+  const r = median(ratios.map((x) => x.c / x.d));
+  console.log(`cascade after patching the core build (16 nodes rebuilt, --jobs default): median ratio ${r.toFixed(2)}`);
+  removeImages(name);
+  spawnSync('sh', ['-c', `docker images --format '{{.Repository}}' | grep '^${name}-' | xargs -r docker rmi -f`], { stdio: 'ignore' });
+  rmSync(dir, { recursive: true, force: true });
+}
+
+function benchNoop() {
+  const name = `bench200x${process.pid}`;
+  const nodes = [];
+  for (let c = 0; c < 4; c++) nodes.push({ name: `core${c}`, tier: 'core', parents: ['base'], dockerfile: 'FROM base\nCOPY data.txt /core.txt\n' });
+  for (let m = 0; m < 20; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parents: [`core${m % 4}`], dockerfile: `FROM core${m % 4}\nCOPY data.txt /mw.txt\n` });
+  for (let a = 0; a < 176; a++) nodes.push({ name: `app${a}`, tier: 'app', parents: [`mw${a % 20}`], dockerfile: `FROM mw${a % 20}\nCOPY data.txt /app.txt\n` });
+  const dir = makeChain(name, nodes);
+  const first = chain(['build'], dir);
+  const noop = median([chain(['build'], dir), chain(['build'], dir), chain(['build'], dir)]);
+  console.log(`no-op chain build of a 200-node chain whose images all exist: ${seconds(noop)} (median of 3; building it from nothing took ${seconds(first)})`);
+  removeImages(name);
+  rmSync(dir, { recursive: true, force: true });
+}
+
+const which = process.argv[2] ?? 'all';
+if (which === 'all' || which === 'one') benchOneNode();
+if (which === 'all' || which === 'cascade') benchCascade();
+if (which === 'all' || which === 'noop') benchNoop();
