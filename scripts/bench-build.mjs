@@ -88,7 +88,7 @@ function benchCascade() {
   const ratios = [];
   for (let i = 0; i < 3; i++) {
     appendFileSync(path.join(dir, 'layers/core/data.txt'), `patch ${i} ${Math.random()}\n`);
-    const c = chain(['build'], dir);
+    const c = chain(['build', ...jobsArgs], dir);
     // The same 16 nodes, one after another, with the docker CLI: each FROM a local tag of its parent.
     appendFileSync(path.join(dir, 'layers/core/data.txt'), `cli patch ${i} ${Math.random()}\n`);
     spawnSync('docker', ['tag', BASE, `${name}-base:latest`]);
@@ -102,7 +102,7 @@ function benchCascade() {
     console.log(`  cascade run ${i + 1}: chain build ${seconds(c)} vs sequential docker build ${seconds(d)}: ratio ${(c / d).toFixed(2)}`);
   }
   const r = median(ratios.map((x) => x.c / x.d));
-  console.log(`cascade after patching the core build (16 nodes rebuilt, --jobs default): median ratio ${r.toFixed(2)}`);
+  console.log(`cascade after patching the core build (16 nodes rebuilt, ${jobsArgs.join(' ') || '--jobs default'}): median ratio ${r.toFixed(2)}`);
   removeImages(name);
   spawnSync('sh', ['-c', `docker images --format '{{.Repository}}' | grep '^${name}-' | xargs -r docker rmi -f`], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
@@ -123,6 +123,7 @@ function benchNoop() {
 }
 
 const which = process.argv[2] ?? 'all';
+const jobsArgs = process.argv[3] ? ['--jobs', process.argv[3]] : []; // cascade: compare --jobs values
 if (which === 'all' || which === 'one') benchOneNode();
 if (which === 'all' || which === 'cascade') benchCascade();
 if (which === 'all' || which === 'noop') benchNoop();
