@@ -131,9 +131,11 @@ export class DockerEngine {
       // Rejected before building: Dockerfile parse errors (400), bad references, missing files (500).
       throw new BuildFailedError(describe(err));
     }
-    // The classic builder names each step's container ("---> Running in <id>"); on cancellation
-    // the engine removes it only some time after we hang up, so we remove it ourselves.
+    // The classic builder names each step's image (" ---> <id>") and container ("Running in
+    // <id>"); on cancellation the engine removes the container only some time after we hang up,
+    // so we remove it ourselves.
     let stepContainer: string | undefined;
+    let stepImage: string | undefined;
     const events = await new Promise<ProgressEvent[]>((resolve, reject) => {
       this.docker.modem.followProgress(
         stream,
@@ -141,14 +143,14 @@ export class DockerEngine {
           if (!err) return resolve(result);
           // A cancelled build ends its stream too: that is the cancellation, not a lost engine.
           if (!opts.signal?.aborted) return reject(isConnectionError(err) ? unreachable(describe(err)) : err);
-          const removed = stepContainer ? this.docker.getContainer(stepContainer).remove({ force: true }).catch(() => undefined) : Promise.resolve();
-          void removed.then(() => reject(opts.signal?.reason));
+          void this.removeStepContainers(stepContainer, stepImage).then(() => reject(opts.signal?.reason));
         },
         (event: ProgressEvent) => {
           const text = event.stream ?? event.status ?? event.errorDetail?.message ?? '';
           for (const line of text.split('\n')) {
             if (line.trim() === '') continue;
             stepContainer = /Running in ([0-9a-f]{12,64})/.exec(line)?.[1] ?? stepContainer;
+            stepImage = /^ ---> ([0-9a-f]{12,64})$/.exec(line)?.[1] ?? stepImage;
             opts.onLine?.(stripAnsi(line));
           }
         },
@@ -157,6 +159,22 @@ export class DockerEngine {
     const result = buildResult(events);
     if ('error' in result) throw new BuildFailedError(result.error);
     return result.id;
+  }
+
+  /**
+   * After a cancelled build: removes the step's container, named or not yet named in the stream
+   * (created from the step's image), until none is left or a short while has passed.
+   */
+  private async removeStepContainers(container: string | undefined, image: string | undefined): Promise<void> {
+    const remove = (id: string) => this.docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+    if (container) await remove(container);
+    if (!image) return;
+    for (let attempt = 0, quiet = 0; attempt < 20 && quiet < 2; attempt++) {
+      const left = await this.docker.listContainers({ all: true, filters: JSON.stringify({ ancestor: [image] }) }).catch(() => []);
+      quiet = left.length === 0 ? quiet + 1 : 0;
+      await Promise.all(left.map((c) => remove(c.Id)));
+      await new Promise((r) => setTimeout(r, 150));
+    }
   }
 
   async tag(id: string, repo: string, tag: string): Promise<void> {
