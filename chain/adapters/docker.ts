@@ -85,6 +85,11 @@ export class DockerEngine {
     await this.call(() => this.docker.ping());
   }
 
+  /** The engine's version, for provenance. */
+  async version(): Promise<string> {
+    return ((await this.call(() => this.docker.version())) as { Version: string }).Version;
+  }
+
   /**
    * The chain's images by tag, each with the fingerprint label it carries: one list call instead of
    * one inspect a node. Keyed by tag, not by label: an untagged intermediate stage inherits its
@@ -102,11 +107,11 @@ export class DockerEngine {
   }
 
   /** An image by reference or ID, or undefined when the engine does not have it. */
-  async inspect(ref: string): Promise<(StoredImage & { labels: Record<string, string> }) | undefined> {
+  async inspect(ref: string): Promise<(StoredImage & { labels: Record<string, string>; layers: string[] }) | undefined> {
     try {
       const info = await this.call(() => this.docker.getImage(ref).inspect());
       const digest = info.RepoDigests?.[0];
-      return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {} };
+      return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [] };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;

@@ -30,6 +30,31 @@ export class GitRepo {
     }
   }
 
+  /** Commits after `since` up to HEAD, oldest first, with the files each changed under `dir`. */
+  async commitsSince(since: string): Promise<Commit[]> {
+    const out = await this.git.raw(['log', '--reverse', '--relative', '--name-only', '--format=%x1e%H%x1f%P%x1f%ae%x1f%an', `${since}..HEAD`, '--', '.']);
+    return parseLog(out);
+  }
+
+  /** A file's content at a commit (path relative to `dir`), or undefined where it did not exist. */
+  async show(commit: string, file: string): Promise<string | undefined> {
+    try {
+      return await this.git.show([`${commit}:./${file}`]);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Whether a ref names a commit. */
+  async exists(ref: string): Promise<boolean> {
+    try {
+      // With --quiet, git reports a missing ref by exit code alone, which simple-git resolves as empty output.
+      return (await this.git.revparse(['--verify', '--quiet', `${ref}^{commit}`])).trim() !== '';
+    } catch {
+      return false;
+    }
+  }
+
   /** The commit HEAD points at, or undefined outside git or before the first commit. */
   async head(): Promise<string | undefined> {
     try {
@@ -38,6 +63,28 @@ export class GitRepo {
       return undefined;
     }
   }
+}
+
+export interface Commit {
+  sha: string;
+  parent?: string;
+  email: string;
+  name: string;
+  /** changed files, relative to the queried folder (only those inside it) */
+  files: string[];
+}
+
+/** Parses `git log --format=%x1e%H%x1f%P%x1f%ae%x1f%an --name-only` (pure). */
+export function parseLog(output: string): Commit[] {
+  return output
+    .split('\x1e')
+    .filter((chunk) => chunk.trim() !== '')
+    .map((chunk) => {
+      const [head = '', ...files] = chunk.split('\n');
+      const [sha = '', parents = '', email = '', name = ''] = head.split('\x1f');
+      const parent = parents.split(' ')[0];
+      return { sha, ...(parent ? { parent } : {}), email, name, files: files.filter((f) => f.trim() !== '') };
+    });
 }
 
 /**

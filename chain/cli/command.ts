@@ -31,6 +31,11 @@ export interface Options {
   atomic?: boolean;
   'no-wait'?: boolean;
   'test-timeout'?: string;
+  'sign-key'?: string;
+  out?: string;
+  name?: string;
+  check?: boolean;
+  since?: string;
 }
 
 export type Run = (args: string[], opts: Options, io: Io) => Promise<ExitCode>;

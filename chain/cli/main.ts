@@ -1,6 +1,6 @@
 /** Parses the command line, runs a command, prints errors. Returns the exit code; never exits. */
 import { parseArgs } from 'node:util';
-import { readFileSync } from 'node:fs';
+import { chainVersion } from '../version.js';
 import { ChainError, ExitCode, fail } from '../core/errors.js';
 import type { Io, Options } from './command.js';
 import { commands } from './commands/index.js';
@@ -17,6 +17,11 @@ const OPTIONS = {
   atomic: { type: 'boolean' },
   'no-wait': { type: 'boolean' },
   'test-timeout': { type: 'string' },
+  'sign-key': { type: 'string' },
+  out: { type: 'string' },
+  name: { type: 'string' },
+  check: { type: 'boolean' },
+  since: { type: 'string' },
   help: { type: 'boolean', short: 'h' },
   version: { type: 'boolean' },
 } as const;
@@ -35,10 +40,6 @@ function usage(): string {
   ].join('\n');
 }
 
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
-  return pkg.version;
-}
 
 export async function run(argv: string[], io: Io): Promise<ExitCode> {
   try {
@@ -51,7 +52,7 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
     const { values, positionals } = parsed;
     const [name, ...args] = positionals;
     if (values.version) {
-      io.out(version());
+      io.out(chainVersion());
       return ExitCode.ok;
     }
     if (!name || (values.help && !name)) {

@@ -61,18 +61,21 @@ interface RawNode {
   version?: string | number;
   args?: Record<string, string | number | boolean>;
   test?: string | string[];
+  secretArgs?: string[];
   description?: string;
 }
 interface RawChain {
   version: 1;
   name: string;
-  teams: Record<string, { members: string[]; contact?: string }>;
+  teams: Record<string, { members: string[]; contact?: string; handle?: string }>;
   tiers?: string[];
   concurrency?: Record<string, number>;
+  admins?: string[];
+  trustedKeys?: string[];
   nodes: Record<string, RawNode>;
 }
-type LayerKeys = Pick<RawNode, 'version' | 'args' | 'test' | 'description'>;
-const LAYER_KEYS = ['version', 'args', 'test', 'description'] as const;
+type LayerKeys = Pick<RawNode, 'version' | 'args' | 'test' | 'secretArgs' | 'description'>;
+const LAYER_KEYS = ['version', 'args', 'test', 'secretArgs', 'description'] as const;
 
 export function loadChain(file: string): LoadedChain {
   const chainFile = path.resolve(file);
@@ -86,7 +89,7 @@ export function loadChain(file: string): LoadedChain {
 
   const problems: Problem[] = [];
   const teams: Record<string, Team> = {};
-  for (const [name, t] of Object.entries(raw.teams)) teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}) };
+  for (const [name, t] of Object.entries(raw.teams)) teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}), ...(t.handle ? { handle: t.handle } : {}) };
   const tiers = raw.tiers ?? [...DEFAULT_TIERS];
   const nodes: Record<string, ChainNode> = {};
   const realRoot = realpathSync.native(root);
@@ -104,7 +107,7 @@ export function loadChain(file: string): LoadedChain {
     const from = parseFrom(name, rawNode.from, () => at('from'), problems);
     const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.description ? { description: rawNode.description } : {}) };
     if (rawNode.image !== undefined) {
-      for (const key of ['dockerfile', 'version', 'args', 'test'] as const) {
+      for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs'] as const) {
         if (rawNode[key] !== undefined) problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
       }
       nodes[name] = { ...common, kind: 'external', image: rawNode.image };
@@ -142,6 +145,7 @@ export function loadChain(file: string): LoadedChain {
       dockerfile: path.relative(path.join(root, context), dockerfileAbs).split(path.sep).join('/'),
       ...(merged.version !== undefined ? { version: String(merged.version) } : {}),
       args,
+      secretArgs: merged.secretArgs ?? [],
       test,
     };
   }
@@ -150,7 +154,12 @@ export function loadChain(file: string): LoadedChain {
   for (const tier of Object.keys(concurrency)) {
     if (!tiers.includes(tier)) problems.push(problem('E_UNKNOWN_TIER', `concurrency names '${tier}', which is not one of the chain's tiers`, { hint: `tiers: ${tiers.join(', ')}`, location: source.locate(['concurrency', tier], 'key') }));
   }
-  const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, concurrency, nodes };
+  const admins = raw.admins ?? [];
+  admins.forEach((team, i) => {
+    if (!teams[team]) problems.push(problem('E_UNKNOWN_TEAM', `admins names '${team}', which is not a team`, { hint: `teams: ${Object.keys(teams).join(', ')}`, location: source.locate(['admins', i]) }));
+  });
+  const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
+  const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source };

@@ -5,6 +5,8 @@ export interface Team {
   name: string;
   members: string[];
   contact?: string;
+  /** the team's handle on the code host, for CODEOWNERS */
+  handle?: string;
 }
 
 /** One entry of a node's `from`: a parent node, optionally with the semver range it accepts. */
@@ -30,6 +32,8 @@ export interface BuiltNode extends NodeCommon {
   dockerfile: string;
   version?: string;
   args: Record<string, string>;
+  /** build args declared secret (names like *TOKEN* are secret anyway) */
+  secretArgs: string[];
   test: string[];
 }
 
@@ -51,6 +55,10 @@ export interface ChainConfig {
   tiers: string[];
   /** most builds at once per tier */
   concurrency: Record<string, number>;
+  /** teams whose members may change the graph and ownership keys */
+  admins: string[];
+  /** public key files trusted for verification, absolute */
+  trustedKeys: string[];
   nodes: Record<string, ChainNode>;
 }
 
@@ -78,4 +86,14 @@ export const Labels = {
 /** The human tags a promoted image gets: its version, and a build-id tag; never `latest`. */
 export function humanTags(version: string | undefined, buildId: string): string[] {
   return version !== undefined ? [version, `${version}-${buildId}`] : [`build-${buildId}`];
+}
+
+/** Build args that must never be recorded: declared secret, or named like a credential. */
+export function isSecretArg(name: string, declared: readonly string[]): boolean {
+  return declared.includes(name) || /TOKEN|PASSWORD|SECRET|KEY/i.test(name);
+}
+
+/** Only the build args that may be recorded. */
+export function recordableArgs<T>(args: Record<string, T>, declared: readonly string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(args).filter(([name]) => !isSecretArg(name, declared)));
 }

@@ -4,7 +4,7 @@
  */
 import type { ChainGraph } from './graph.js';
 import type { BuildRecord, NodeInputs, StoredImage } from './inputs.js';
-import type { ChainConfig } from './model.js';
+import { recordableArgs, type ChainConfig } from './model.js';
 import type { Reason } from './reasons.js';
 
 export type Action = 'build' | 'skip';
@@ -132,7 +132,9 @@ function explain(name: string, input: PlanInput, parentsBuilding: string[]): Rea
 
   const files = diffKeys(record.files, current.files);
   if (files.paths.length > 0) reasons.push({ kind: 'files-changed', ...files });
-  const args = diffKeys(record.args, current.args).paths;
+  // Secret args are not in records (their values must never be kept), so they cannot be compared.
+  const node = input.chain.nodes[name];
+  const args = diffKeys(record.args, recordableArgs(current.args, node?.kind === 'built' ? node.secretArgs : [])).paths;
   if (args.length > 0) reasons.push({ kind: 'args-changed', args });
   if (record.version !== current.version) {
     reasons.push({ kind: 'version-changed', ...(record.version ? { from: record.version } : {}), ...(current.version ? { to: current.version } : {}) });

@@ -9,15 +9,30 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
 import type { BuildRecord, StoredImage } from '../core/inputs.js';
-import { Labels, fingerprintTag, imageRepository, type BuiltNode } from '../core/model.js';
+import type { KeyObject } from 'node:crypto';
+import { Labels, fingerprintTag, imageRepository, recordableArgs, type BuiltNode } from '../core/model.js';
+import { signEnvelope } from '../provenance/dsse.js';
+import { provenanceStatement } from '../provenance/statement.js';
+import { PAYLOAD_TYPE } from '../provenance/types.js';
+import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import type { PlanNode } from '../core/plan.js';
 import { packContext } from '../adapters/context.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { StateStore } from '../adapters/state.js';
 import type { World } from '../world/read.js';
 
+/** What a run needs to write provenance for the nodes it builds. */
+export interface ProvenanceContext {
+  store: ProvenanceStore;
+  signingKey?: KeyObject;
+  buildId: string;
+  builder: { chain: string; engine?: string };
+  reason?: string;
+}
+
 export interface NodeBuild {
   node: BuiltNode;
+  provenance: ProvenanceContext;
   plan: PlanNode;
   testTimeoutMs: number;
   /** the exact image of every parent: built by this run, found in the store, or external */
@@ -67,6 +82,7 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
     if (/^Step \d+\/\d+ :/.test(line)) b.onStep(line);
   };
 
+  const startedOn = new Date().toISOString();
   try {
     onLine(`# chain build ${node.name} fingerprint ${b.plan.fingerprint}`);
     const pinned = Object.fromEntries(Object.entries(b.parents).map(([name, image]) => [name, image.id]));
@@ -83,6 +99,8 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
     await runTests(b, imageId, onLine);
     await b.engine.tag(imageId, repo, fpTag);
     b.state.writeRecord(recordOf(b, imageId));
+    const address = writeProvenance(b, imageId, startedOn);
+    onLine(`# provenance ${address}${b.provenance.signingKey ? ' (signed)' : ' (unsigned)'}`);
     return { imageId, tags: [`${repo}:${fpTag}`], log: logFile };
   } finally {
     await new Promise((resolve) => log.end(resolve));
@@ -113,7 +131,7 @@ function recordOf(b: NodeBuild, imageId: string): BuildRecord {
     node: b.node.name,
     fingerprint: b.plan.fingerprint,
     files: inputs.files,
-    args: inputs.args,
+    args: recordableArgs(inputs.args, b.node.secretArgs),
     ...(inputs.version !== undefined ? { version: inputs.version } : {}),
     parents: Object.fromEntries(
       Object.entries(b.parents).map(([name, image]) => [name, { fingerprint: b.world.fingerprints[name] as string, image: image.digest ?? image.id }]),
@@ -123,11 +141,57 @@ function recordOf(b: NodeBuild, imageId: string): BuildRecord {
   };
 }
 
+/** Signs (when a key is given) and stores the node's provenance; returns the record's address. */
+function writeProvenance(b: NodeBuild, imageId: string, startedOn: string): string {
+  const { node, world } = b;
+  const { config } = world.loaded;
+  const base = finalParent(b);
+  const statement = provenanceStatement({
+    chain: config.name,
+    node: node.name,
+    owner: node.owner,
+    tier: node.tier,
+    repository: imageRepository(config, node.name),
+    image: { digest: imageId, kind: 'image-id' },
+    context: node.path,
+    dockerfile: node.dockerfile,
+    args: node.args,
+    secretArgs: node.secretArgs,
+    ...(node.version !== undefined ? { version: node.version } : {}),
+    fingerprint: b.plan.fingerprint,
+    parents: Object.entries(b.parents).map(([name, image]) => {
+      const parent = config.nodes[name];
+      const external = parent?.kind === 'external';
+      return {
+        node: name,
+        repository: external ? parent.image.split(/[:@]/)[0] as string : imageRepository(config, name),
+        image: image.digest ? { digest: image.digest.split('@')[1] as string, kind: 'manifest' as const } : { digest: image.id, kind: 'image-id' as const },
+        external,
+        base: name === base,
+      };
+    }),
+    ...(world.git.head ? { gitCommit: world.git.head } : {}),
+    builder: b.provenance.builder,
+    invocationId: b.provenance.buildId,
+    startedOn,
+    finishedOn: new Date().toISOString(),
+    ...(b.provenance.reason ? { reason: b.provenance.reason } : {}),
+  });
+  const envelope = signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), b.provenance.signingKey);
+  return b.provenance.store.put(envelope, node.name, imageId);
+}
+
+/** The parent the final stage is built FROM (its layers are the image's first layers). */
+function finalParent(b: NodeBuild): string | undefined {
+  const finalFrom = b.world.loaded.dockerfiles[b.node.name]?.info.images.filter((u) => u.kind === 'from').at(-1)?.ref;
+  return finalFrom !== undefined && b.world.loaded.config.nodes[finalFrom] ? finalFrom : undefined;
+}
+
 /** OCI annotations and the project's own labels; the immediate FROM parent is the final stage's. */
 function imageLabels(b: NodeBuild): Record<string, string> {
   const { node, world } = b;
-  const { config, dockerfiles } = world.loaded;
-  const finalFrom = dockerfiles[node.name]?.info.images.filter((u) => u.kind === 'from').at(-1)?.ref;
+  const { config } = world.loaded;
+  const finalFrom = finalParent(b);
   const base = finalFrom !== undefined ? config.nodes[finalFrom] : undefined;
   const baseImage = finalFrom !== undefined ? b.parents[finalFrom] : undefined;
   const labels: Record<string, string> = {

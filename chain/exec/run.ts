@@ -13,7 +13,7 @@ import type { Plan } from '../core/plan.js';
 import { BuildFailedError, type DockerEngine } from '../adapters/docker.js';
 import type { StateStore } from '../adapters/state.js';
 import type { World } from '../world/read.js';
-import { buildNode, TestFailedError } from './build-node.js';
+import { buildNode, TestFailedError, type ProvenanceContext } from './build-node.js';
 import { countStatuses, finishedEvent, type BuildObserver, type BuildSummary, type NodeResult } from './events.js';
 import { promote, type Promotion } from './promote.js';
 
@@ -23,7 +23,8 @@ export interface ExecuteOptions {
   engine: DockerEngine;
   state: StateStore;
   observer: BuildObserver;
-  buildId: string;
+  /** how provenance is signed and stored; its buildId names the run */
+  provenance: ProvenanceContext;
   /** builds at once */
   jobs: number;
   /** builds at once per tier, where chain.yaml limits it */
@@ -108,6 +109,7 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
         world,
         engine: o.engine,
         state: o.state,
+        provenance: o.provenance,
         testTimeoutMs: o.testTimeoutMs ?? 120_000,
         signal: stop.signal,
         onLine: (line) => observer.onEvent({ type: 'log', node: name, line }),
@@ -119,7 +121,7 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
       const promotion = { node: name, imageId: built.imageId, ...(node.version !== undefined ? { version: node.version } : {}) };
       const tags = [...built.tags];
       if (o.atomic) promotions.push(promotion);
-      else tags.push(...((await promote(o.engine, config.name, o.buildId, [promotion])).get(name) ?? []));
+      else tags.push(...((await promote(o.engine, config.name, o.provenance.buildId, [promotion])).get(name) ?? []));
       running.delete(name);
       finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, tags, durationMs: Date.now() - t0, log: built.log });
       for (const child of world.graph.children(name)) if (toBuild.has(child)) schedule(child);
@@ -155,8 +157,8 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
   const counts = countStatuses(nodes);
   const promoted = !o.atomic || counts.failed + counts.blocked + counts.cancelled === 0;
   if (promoted && !engineLost && promotions.length > 0) {
-    const given = await promote(o.engine, config.name, o.buildId, promotions);
+    const given = await promote(o.engine, config.name, o.provenance.buildId, promotions);
     for (const r of nodes) r.tags.push(...(given.get(r.name) ?? []));
   }
-  return { chain: plan.chain, buildId: o.buildId, nodes, counts, durationMs: Date.now() - started, promoted, interrupted: o.signal?.aborted ?? false, engineLost };
+  return { chain: plan.chain, buildId: o.provenance.buildId, nodes, counts, durationMs: Date.now() - started, promoted, interrupted: o.signal?.aborted ?? false, engineLost };
 }

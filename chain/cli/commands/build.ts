@@ -5,6 +5,9 @@ import { ExitCode } from '../../core/errors.js';
 import { Labels } from '../../core/model.js';
 import { acquireBuildLock } from '../../adapters/lock.js';
 import { STATE_DIR } from '../../adapters/state.js';
+import { readPrivateKey } from '../../adapters/keys.js';
+import { ProvenanceStore } from '../../adapters/provenance-store.js';
+import { chainVersion } from '../../version.js';
 import type { BuildSummary } from '../../exec/events.js';
 import { newBuildId } from '../../exec/promote.js';
 import { executePlan } from '../../exec/run.js';
@@ -21,6 +24,7 @@ export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
 export const run: Run = async (args, opts, io) => {
   const jobs = positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs');
   const testTimeoutMs = positiveInt(opts['test-timeout'], 120, 'test-timeout') * 1000;
+  const signingKey = opts['sign-key'] ? readPrivateKey(path.resolve(io.cwd, opts['sign-key'])) : undefined;
   const file = chainFile(opts, io);
   const release = await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), {
     noWait: opts['no-wait'] ?? false,
@@ -42,7 +46,12 @@ export const run: Run = async (args, opts, io) => {
         engine,
         state,
         observer: reporter,
-        buildId: newBuildId(),
+        provenance: {
+          store: new ProvenanceStore(world.loaded.config.root),
+          buildId: newBuildId(),
+          builder: { chain: chainVersion(), engine: await engine.version() },
+          ...(signingKey ? { signingKey } : {}),
+        },
         jobs,
         tierLimits: world.loaded.config.concurrency,
         failFast: opts['fail-fast'] ?? false,

@@ -15,8 +15,43 @@ export const commands: Record<string, CommandSpec> = {
   },
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
-    usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--force] [--verbose] [--file <chain.yaml>]',
+    usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
     load: () => import('./build.js'),
+  },
+  provenance: {
+    summary: "a node's latest signed provenance (in-toto statement, SLSA provenance)",
+    usage: 'chain provenance <node> [--json] [--file <chain.yaml>]',
+    load: () => import('./provenance.js'),
+  },
+  verify: {
+    summary: 'verify the chain of custody of an image down to its base',
+    usage: 'chain verify <node | image reference> [--json] [--file <chain.yaml>]',
+    load: () => import('./verify.js'),
+  },
+  why: {
+    summary: "an image's family tree: each layer's owner, version and digest",
+    usage: 'chain why <node | image reference> [--json] [--file <chain.yaml>]',
+    load: () => import('./why.js'),
+  },
+  owners: {
+    summary: 'every node with its tier, owning team, members and contact',
+    usage: 'chain owners [--json] [--file <chain.yaml>]',
+    load: () => import('./owners.js'),
+  },
+  codeowners: {
+    summary: "write CODEOWNERS from chain.yaml (--check: fail when it is out of date)",
+    usage: 'chain codeowners [--check] [--out <file>] [--file <chain.yaml>]',
+    load: () => import('./codeowners.js'),
+  },
+  'check-owners': {
+    summary: 'flag changes since a git ref made outside the owning team',
+    usage: 'chain check-owners --since <git ref> [--json] [--file <chain.yaml>]',
+    load: () => import('./check-owners.js'),
+  },
+  keys: {
+    summary: 'make an Ed25519 key pair for signing provenance',
+    usage: 'chain keys generate [--out <folder>] [--name <name>]',
+    load: () => import('./keys.js'),
   },
   graph: {
     summary: 'the graph by tier with owners (text, dot, mermaid or json)',

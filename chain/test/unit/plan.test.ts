@@ -8,7 +8,7 @@ import type { ChainConfig, ChainNode } from '../../core/model.js';
 import { assemblePlan, type Plan } from '../../core/plan.js';
 
 function built(name: string, tier: string, owner: string, from: string[]): ChainNode {
-  return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, test: [] };
+  return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, secretArgs: [], test: [] };
 }
 const config: ChainConfig = {
   root: '/repo',
@@ -17,6 +17,8 @@ const config: ChainConfig = {
   teams: {},
   tiers: ['base', 'core', 'middleware', 'app'],
   concurrency: {},
+  admins: [],
+  trustedKeys: [],
   nodes: {
     base: { kind: 'external', name: 'base', tier: 'base', owner: 'ops', from: [], image: 'vendor/base:1' },
     core: built('core', 'core', 'ops', ['base']),

@@ -1,0 +1,73 @@
+/**
+ * Provenance records, content-addressed in the state folder: records/<sha256 of the bytes>.json,
+ * with small indexes by subject digest and by node. A record whose bytes no longer hash to its
+ * address is reported as corrupt, never read as if it were fine.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { decodeBase64 } from '../provenance/dsse.js';
+import type { Envelope, Statement } from '../provenance/types.js';
+import { STATE_DIR, writeFileAtomic } from './state.js';
+
+export type StoredRecord = { address: string; envelope: Envelope; statement: Statement } | { address: string; corrupt: string };
+
+const hex = (digest: string) => digest.replace(/^sha256:/, '');
+
+export class ProvenanceStore {
+  readonly dir: string;
+
+  constructor(root: string) {
+    this.dir = path.join(root, STATE_DIR, 'provenance');
+  }
+
+  recordFile(address: string): string {
+    return path.join(this.dir, 'records', `${address}.json`);
+  }
+
+  /** Stores an envelope; returns its address. */
+  put(envelope: Envelope, node: string, subjectDigest: string): string {
+    const bytes = `${JSON.stringify(envelope)}\n`;
+    const address = createHash('sha256').update(bytes).digest('hex');
+    writeFileAtomic(this.recordFile(address), bytes);
+    writeFileAtomic(path.join(this.dir, 'subjects', hex(subjectDigest)), address);
+    writeFileAtomic(path.join(this.dir, 'nodes', node), address);
+    return address;
+  }
+
+  get(address: string): StoredRecord | undefined {
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(this.recordFile(address));
+    } catch {
+      return undefined;
+    }
+    if (createHash('sha256').update(bytes).digest('hex') !== address) return { address, corrupt: 'its content does not match its content address' };
+    try {
+      const envelope = JSON.parse(bytes.toString('utf8')) as Envelope;
+      return { address, envelope, statement: JSON.parse(decodeBase64(envelope.payload).toString('utf8')) as Statement };
+    } catch {
+      return { address, corrupt: 'it is not a DSSE envelope holding a statement' };
+    }
+  }
+
+  private index(kind: 'subjects' | 'nodes', key: string): string | undefined {
+    try {
+      return readFileSync(path.join(this.dir, kind, key), 'utf8').trim() || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** The record whose subject is this image digest. */
+  bySubject(digest: string): StoredRecord | undefined {
+    const address = this.index('subjects', hex(digest));
+    return address ? this.get(address) : undefined;
+  }
+
+  /** The node's latest record. */
+  latest(node: string): StoredRecord | undefined {
+    const address = this.index('nodes', node);
+    return address ? this.get(address) : undefined;
+  }
+}

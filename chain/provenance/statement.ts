@@ -1,0 +1,71 @@
+/** Builds the in-toto Statement with a SLSA Provenance v1 predicate for one built image (pure). */
+import { isSecretArg } from '../core/model.js';
+import { BUILD_TYPE, BUILDER_ID, SLSA_PROVENANCE_V1, STATEMENT_TYPE, type ResourceDescriptor, type Statement } from './types.js';
+
+
+export interface ImageDigest {
+  /** sha256:<hex> */
+  digest: string;
+  kind: 'manifest' | 'image-id';
+}
+
+export interface ProvenanceInput {
+  chain: string;
+  node: string;
+  owner: string;
+  tier: string;
+  /** the image's repository, e.g. acme/httpd */
+  repository: string;
+  image: ImageDigest;
+  context: string;
+  dockerfile: string;
+  args: Record<string, string>;
+  secretArgs: readonly string[];
+  version?: string;
+  fingerprint: string;
+  parents: { node: string; repository: string; image: ImageDigest; external: boolean; base: boolean }[];
+  gitCommit?: string;
+  builder: { chain: string; engine?: string };
+  invocationId: string;
+  startedOn: string;
+  finishedOn: string;
+  /** why this build happened, e.g. a patch cascade's reason */
+  reason?: string;
+}
+
+const hex = (digest: string) => digest.replace(/^sha256:/, '');
+
+export function provenanceStatement(p: ProvenanceInput): Statement {
+  const args = Object.fromEntries(Object.entries(p.args).filter(([name]) => !isSecretArg(name, p.secretArgs)));
+  const dependencies: ResourceDescriptor[] = p.parents.map((parent) => ({
+    name: parent.node,
+    uri: `pkg:docker/${parent.repository}@${parent.image.digest}`,
+    digest: { sha256: hex(parent.image.digest) },
+    annotations: { node: parent.node, digestKind: parent.image.kind, external: parent.external, base: parent.base },
+  }));
+  if (p.gitCommit) dependencies.push({ name: 'context', uri: `git+${p.context}`, digest: { gitCommit: p.gitCommit } });
+  return {
+    _type: STATEMENT_TYPE,
+    subject: [{ name: p.repository, digest: { sha256: hex(p.image.digest) }, annotations: { digestKind: p.image.kind, owner: p.owner, node: p.node, tier: p.tier } }],
+    predicateType: SLSA_PROVENANCE_V1,
+    predicate: {
+      buildDefinition: {
+        buildType: BUILD_TYPE,
+        externalParameters: {
+          node: p.node,
+          context: p.context,
+          dockerfile: p.dockerfile,
+          args,
+          ...(p.version !== undefined ? { version: p.version } : {}),
+          ...(p.reason ? { reason: p.reason } : {}),
+        },
+        internalParameters: { chain: p.chain, fingerprint: p.fingerprint },
+        resolvedDependencies: dependencies,
+      },
+      runDetails: {
+        builder: { id: BUILDER_ID, version: { chain: p.builder.chain, ...(p.builder.engine ? { dockerEngine: p.builder.engine } : {}) } },
+        metadata: { invocationId: p.invocationId, startedOn: p.startedOn, finishedOn: p.finishedOn },
+      },
+    },
+  };
+}

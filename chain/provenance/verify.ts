@@ -1,0 +1,124 @@
+/**
+ * Walks an image's lineage down to its base and checks every link of the chain of custody:
+ * the record is intact (content address), signed by a trusted key, about this very image
+ * (subject digest), and built on the parents it names: each parent image exists, and the
+ * image's layers start with its base parent's layers, so a record cannot claim another parent.
+ */
+import type { KeyObject } from 'node:crypto';
+import type { StoredRecord } from '../adapters/provenance-store.js';
+import { verifyEnvelope } from './dsse.js';
+import type { Statement } from './types.js';
+
+export interface InspectedImage {
+  id: string;
+  layers: string[];
+  labels: Record<string, string>;
+}
+
+export interface VerifyDeps {
+  /** the record whose subject is this image */
+  recordFor(imageId: string): StoredRecord | undefined;
+  inspect(ref: string): Promise<InspectedImage | undefined>;
+  trusted: readonly KeyObject[];
+  /** owner of an external node, which has no record of its own */
+  ownerOf(node: string): string | undefined;
+}
+
+export interface CustodyLink {
+  node: string;
+  owner: string;
+  digest: string;
+  external: boolean;
+  builder?: string;
+  builtAt?: string;
+  commit?: string;
+  keyid?: string;
+  record?: string;
+}
+
+export interface Broken {
+  node?: string;
+  image: string;
+  reason: string;
+}
+
+export interface VerifyResult {
+  ok: boolean;
+  links: CustodyLink[];
+  broken?: Broken;
+}
+
+class BrokenLink extends Error {
+  constructor(readonly broken: Broken) {
+    super(broken.reason);
+  }
+}
+
+const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
+
+export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNode?: string): Promise<VerifyResult> {
+  const links: CustodyLink[] = [];
+  const seen = new Set<string>();
+
+  const visit = async (ref: string, node: string | undefined): Promise<InspectedImage> => {
+    const image = await deps.inspect(ref);
+    if (!image) throw new BrokenLink({ ...(node ? { node } : {}), image: ref, reason: `image ${ref} is not in the image store` });
+    if (seen.has(image.id)) return image;
+    seen.add(image.id);
+    const fail = (reason: string): never => {
+      throw new BrokenLink({ ...(node ? { node } : {}), image: image.id, reason });
+    };
+
+    const record = deps.recordFor(image.id);
+    if (!record) return fail(`no provenance is recorded for image ${short(image.id)}`);
+    if ('corrupt' in record) return fail(`provenance record ${record.address.slice(0, 12)} is corrupt: ${record.corrupt}`);
+    const signature = verifyEnvelope(record.envelope, deps.trusted);
+    if (!signature.ok) {
+      return fail(signature.reason === 'unsigned' ? 'the provenance record is unsigned' : 'the provenance record is not signed by a trusted key');
+    }
+    const statement: Statement = record.statement;
+    const subject = statement.subject[0];
+    const recordedNode = String(subject?.annotations?.node ?? '');
+    if (`sha256:${subject?.digest?.sha256 ?? ''}` !== image.id) return fail(`the record's subject ${short(`${subject?.digest?.sha256}`)} is not this image ${short(image.id)}`);
+    if (node && recordedNode !== node) return fail(`the record is for node ${recordedNode}, not ${node}`);
+    const meta = statement.predicate.runDetails.metadata;
+    const commit = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.digest?.gitCommit)?.digest?.gitCommit;
+    links.push({
+      node: recordedNode,
+      owner: String(subject?.annotations?.owner ?? ''),
+      digest: image.id,
+      external: false,
+      builder: `${statement.predicate.runDetails.builder.id}@${statement.predicate.runDetails.builder.version?.chain ?? '?'}`,
+      ...(meta?.finishedOn ? { builtAt: meta.finishedOn } : {}),
+      ...(commit ? { commit } : {}),
+      keyid: signature.keyid,
+      record: record.address,
+    });
+
+    for (const dep of statement.predicate.buildDefinition.resolvedDependencies ?? []) {
+      const parentNode = dep.annotations?.node;
+      if (typeof parentNode !== 'string') continue;
+      const parentRef = `sha256:${dep.digest?.sha256 ?? ''}`;
+      const parent = await deps.inspect(parentRef);
+      if (!parent) return fail(`its parent ${parentNode} ${short(parentRef)} is not in the image store`);
+      // This link first: is the image really built on the parent its record names?
+      if (dep.annotations?.base && !parent.layers.every((layer, i) => image.layers[i] === layer)) {
+        return fail(`it is not built on the parent its record names: its layers do not start with those of ${parentNode} ${short(parentRef)}`);
+      }
+      if (!dep.annotations?.external) await visit(parentRef, parentNode);
+      else if (!seen.has(parent.id)) {
+        seen.add(parent.id);
+        links.push({ node: parentNode, owner: deps.ownerOf(parentNode) ?? '', digest: parent.id, external: true });
+      }
+    }
+    return image;
+  };
+
+  try {
+    await visit(imageRef, expectNode);
+    return { ok: true, links };
+  } catch (err) {
+    if (err instanceof BrokenLink) return { ok: false, links, broken: err.broken };
+    throw err;
+  }
+}
