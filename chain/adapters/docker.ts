@@ -6,8 +6,9 @@
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
 import { ChainError, ExitCode, problem } from '../core/errors.js';
-import type { StoredImage } from '../core/inputs.js';
+import type { LocalImage } from '../core/inputs.js';
 import { Labels } from '../core/model.js';
+import { registryDown, registryRefused, type Credentials } from './registry.js';
 
 export interface BuildOptions {
   dockerfile: string;
@@ -31,7 +32,12 @@ interface ProgressEvent {
   status?: string;
   error?: string;
   errorDetail?: { message?: string; code?: number };
-  aux?: { ID?: string };
+  aux?: { ID?: string; Digest?: string };
+}
+
+/** The engine relays registry failures as text: tell refused credentials from a registry that is down. */
+function registryError(host: string, message: string): ChainError {
+  return /unauthori[sz]ed|authentication required|denied|401|403/i.test(message) ? registryRefused(host, /403|denied/i.test(message) ? 403 : 401) : registryDown(host, message);
 }
 
 /** The image ID of a build stream's events, or the engine's error (pure; tested on fixtures). */
@@ -107,11 +113,11 @@ export class DockerEngine {
   }
 
   /** An image by reference or ID, or undefined when the engine does not have it. */
-  async inspect(ref: string): Promise<(StoredImage & { labels: Record<string, string>; layers: string[] }) | undefined> {
+  async inspect(ref: string): Promise<(LocalImage & { labels: Record<string, string>; layers: string[]; repoDigests: string[] }) | undefined> {
     try {
       const info = await this.call(() => this.docker.getImage(ref).inspect());
       const digest = info.RepoDigests?.[0];
-      return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [] };
+      return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [], repoDigests: info.RepoDigests ?? [] };
     } catch (err) {
       if (statusOf(err) === 404) return undefined;
       throw err;
@@ -180,6 +186,43 @@ export class DockerEngine {
       await Promise.all(left.map((c) => remove(c.Id)));
       await new Promise((r) => setTimeout(r, 150));
     }
+  }
+
+  /** Pushes repo:tag; returns the manifest digest the registry answered with. */
+  async push(repo: string, tag: string, credentials?: Credentials): Promise<string> {
+    const host = repo.split('/')[0] as string;
+    const authconfig = credentials ? { username: credentials.username, password: credentials.password, serveraddress: host } : {};
+    const stream = await this.call(() => this.docker.getImage(`${repo}:${tag}`).push({ tag, authconfig }));
+    const events = await this.follow(stream);
+    const failed = events.find((e) => e.errorDetail || e.error);
+    if (failed) throw registryError(host, (failed.errorDetail?.message ?? failed.error ?? '').trim());
+    const digest = events.map((e) => (e.aux as { Digest?: string } | undefined)?.Digest).find(Boolean);
+    if (!digest) throw registryDown(host, `the push of ${repo}:${tag} reported no digest`);
+    return digest;
+  }
+
+  /** Pulls an image by reference (repo@sha256:... for a parent a child needs); returns its ID. */
+  async pull(ref: string, credentials?: Credentials): Promise<string> {
+    const host = ref.split('/')[0] as string;
+    const authconfig = credentials ? { username: credentials.username, password: credentials.password, serveraddress: host } : {};
+    let stream: NodeJS.ReadableStream;
+    try {
+      stream = await this.call(() => this.docker.pull(ref, { authconfig }) as Promise<NodeJS.ReadableStream>);
+    } catch (err) {
+      if (err instanceof ChainError) throw err;
+      throw registryError(host, describe(err));
+    }
+    const failed = (await this.follow(stream)).find((e) => e.errorDetail || e.error);
+    if (failed) throw registryError(host, (failed.errorDetail?.message ?? failed.error ?? '').trim());
+    const image = await this.inspect(ref);
+    if (!image) throw registryDown(host, `${ref} is not in the engine after pulling it`);
+    return image.id;
+  }
+
+  private follow(stream: NodeJS.ReadableStream): Promise<ProgressEvent[]> {
+    return new Promise((resolve, reject) =>
+      this.docker.modem.followProgress(stream, (err: Error | null, result: ProgressEvent[]) => (err ? reject(isConnectionError(err) ? unreachable(describe(err)) : err) : resolve(result))),
+    );
   }
 
   async tag(id: string, repo: string, tag: string): Promise<void> {

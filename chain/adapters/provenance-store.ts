@@ -25,12 +25,12 @@ export class ProvenanceStore {
     return path.join(this.dir, 'records', `${address}.json`);
   }
 
-  /** Stores an envelope; returns its address. */
-  put(envelope: Envelope, node: string, subjectDigest: string): string {
+  /** Stores an envelope, indexed by the image's ID and its manifest digest; returns its address. */
+  put(envelope: Envelope, node: string, imageId: string, manifestDigest?: string): string {
     const bytes = `${JSON.stringify(envelope)}\n`;
     const address = createHash('sha256').update(bytes).digest('hex');
     writeFileAtomic(this.recordFile(address), bytes);
-    writeFileAtomic(path.join(this.dir, 'subjects', hex(subjectDigest)), address);
+    for (const digest of [imageId, manifestDigest]) if (digest) writeFileAtomic(path.join(this.dir, 'subjects', hex(digest)), address);
     writeFileAtomic(path.join(this.dir, 'nodes', node), address);
     return address;
   }

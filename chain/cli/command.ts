@@ -32,6 +32,7 @@ export interface Options {
   'no-wait'?: boolean;
   'test-timeout'?: string;
   'sign-key'?: string;
+  push?: boolean;
   out?: string;
   name?: string;
   check?: boolean;

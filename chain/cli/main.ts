@@ -18,6 +18,7 @@ const OPTIONS = {
   'no-wait': { type: 'boolean' },
   'test-timeout': { type: 'string' },
   'sign-key': { type: 'string' },
+  push: { type: 'boolean' },
   out: { type: 'string' },
   name: { type: 'string' },
   check: { type: 'boolean' },
@@ -36,7 +37,7 @@ function usage(): string {
     ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
     '',
     'Options: --file <chain.yaml> (default: found in this folder or above), --json, --help',
-    'Exit codes: 0 ok, 1 a node failed, 2 bad input or usage, 3 environment (engine, lock), 130 interrupted',
+    'Exit codes: 0 ok, 1 a node failed, 2 bad input or usage, 3 environment (engine, lock), 4 registry, 130 interrupted',
   ].join('\n');
 }
 

@@ -72,6 +72,7 @@ interface RawChain {
   concurrency?: Record<string, number>;
   admins?: string[];
   trustedKeys?: string[];
+  registry?: string;
   nodes: Record<string, RawNode>;
 }
 type LayerKeys = Pick<RawNode, 'version' | 'args' | 'test' | 'secretArgs' | 'description'>;
@@ -159,7 +160,7 @@ export function loadChain(file: string): LoadedChain {
     if (!teams[team]) problems.push(problem('E_UNKNOWN_TEAM', `admins names '${team}', which is not a team`, { hint: `teams: ${Object.keys(teams).join(', ')}`, location: source.locate(['admins', i]) }));
   });
   const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
-  const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, nodes };
+  const config: ChainConfig = { root, file: chainFile, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source };

@@ -12,6 +12,8 @@ export const ExitCode = {
   input: 2,
   /** the local environment: the Docker Engine cannot be reached, a base image is missing */
   environment: 3,
+  /** the registry cannot be reached, or refused the credentials */
+  registry: 4,
   /** a bug in chain itself */
   internal: 70,
   /** interrupted by SIGINT or SIGTERM */

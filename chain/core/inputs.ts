@@ -23,10 +23,13 @@ export interface ExternalInputs {
 
 export type NodeInputs = BuiltInputs | ExternalInputs;
 
-/** An image found in the store for a node. */
+/**
+ * An image found in the store for a node: in the local engine (its ID), in the registry (its
+ * manifest digest, `repo@sha256:...`), or both. A child that needs a parent known only by digest
+ * pulls it first.
+ */
 export interface StoredImage {
-  id: string;
-  /** manifest digest (`repo@sha256:...`) when known */
+  id?: string;
   digest?: string;
 }
 
@@ -47,3 +50,6 @@ export interface BuildRecord {
   imageId: string;
   builtAt: string;
 }
+
+/** An image the local engine has: what a build can be pinned to. */
+export type LocalImage = StoredImage & { id: string };

@@ -59,12 +59,19 @@ export interface ChainConfig {
   admins: string[];
   /** public key files trusted for verification, absolute */
   trustedKeys: string[];
+  /** where built images are published: host[:port]/prefix */
+  registry?: string;
   nodes: Record<string, ChainNode>;
 }
 
 /** The image repository a node's images are tagged in on the local engine. */
 export function imageRepository(chain: Pick<ChainConfig, 'name'>, node: string): string {
   return `${chain.name}/${node}`;
+}
+
+/** The repository a node's images are published to, when the chain has a registry. */
+export function publishedRepository(chain: Pick<ChainConfig, 'registry'>, node: string): string | undefined {
+  return chain.registry ? `${chain.registry.replace(/\/+$/, '')}/${node}` : undefined;
 }
 
 /** The content-addressed tag that marks an image as built from a fingerprint. */

@@ -8,9 +8,10 @@ import { createWriteStream } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
-import type { BuildRecord, StoredImage } from '../core/inputs.js';
+import type { BuildRecord, LocalImage } from '../core/inputs.js';
 import type { KeyObject } from 'node:crypto';
-import { Labels, fingerprintTag, imageRepository, recordableArgs, type BuiltNode } from '../core/model.js';
+import { Labels, fingerprintTag, imageRepository, publishedRepository, recordableArgs, type BuiltNode } from '../core/model.js';
+import type { Publish } from './promote.js';
 import { signEnvelope } from '../provenance/dsse.js';
 import { provenanceStatement } from '../provenance/statement.js';
 import { PAYLOAD_TYPE } from '../provenance/types.js';
@@ -35,8 +36,8 @@ export interface NodeBuild {
   provenance: ProvenanceContext;
   plan: PlanNode;
   testTimeoutMs: number;
-  /** the exact image of every parent: built by this run, found in the store, or external */
-  parents: Record<string, StoredImage>;
+  /** the exact image of every parent, in the local engine: built by this run, found or pulled, or external */
+  parents: Record<string, LocalImage>;
   world: World;
   engine: DockerEngine;
   state: StateStore;
@@ -44,10 +45,14 @@ export interface NodeBuild {
   onStep: (step: string) => void;
   onTested: (passed: number) => void;
   signal?: AbortSignal;
+  /** push the image to the chain's registry once its tests pass */
+  publish?: Publish;
 }
 
 export interface NodeBuildResult {
   imageId: string;
+  /** repo@sha256:... of the pushed manifest, when published */
+  digest?: string;
   /** the fingerprint tag: the only tag an image has until it is promoted */
   tags: string[];
   log: string;
@@ -98,10 +103,19 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
     onLine(`# built ${imageId}`);
     await runTests(b, imageId, onLine);
     await b.engine.tag(imageId, repo, fpTag);
+    const tags = [`${repo}:${fpTag}`];
+    let digest: string | undefined;
+    const published = publishedRepository(config, node.name);
+    if (b.publish && published) {
+      await b.engine.tag(imageId, published, fpTag);
+      digest = `${published}@${await b.engine.push(published, fpTag, b.publish.credentials)}`;
+      tags.push(`${published}:${fpTag}`);
+      onLine(`# pushed ${digest}`);
+    }
     b.state.writeRecord(recordOf(b, imageId));
-    const address = writeProvenance(b, imageId, startedOn);
+    const address = writeProvenance(b, imageId, digest, startedOn);
     onLine(`# provenance ${address}${b.provenance.signingKey ? ' (signed)' : ' (unsigned)'}`);
-    return { imageId, tags: [`${repo}:${fpTag}`], log: logFile };
+    return { imageId, ...(digest ? { digest } : {}), tags, log: logFile };
   } finally {
     await new Promise((resolve) => log.end(resolve));
   }
@@ -142,7 +156,7 @@ function recordOf(b: NodeBuild, imageId: string): BuildRecord {
 }
 
 /** Signs (when a key is given) and stores the node's provenance; returns the record's address. */
-function writeProvenance(b: NodeBuild, imageId: string, startedOn: string): string {
+function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefined, startedOn: string): string {
   const { node, world } = b;
   const { config } = world.loaded;
   const base = finalParent(b);
@@ -151,8 +165,9 @@ function writeProvenance(b: NodeBuild, imageId: string, startedOn: string): stri
     node: node.name,
     owner: node.owner,
     tier: node.tier,
-    repository: imageRepository(config, node.name),
-    image: { digest: imageId, kind: 'image-id' },
+    repository: pushed ? (pushed.split('@')[0] as string) : imageRepository(config, node.name),
+    // The manifest digest when pushed (what a registry and a runner pulling by digest see).
+    image: pushed ? { digest: pushed.split('@')[1] as string, kind: 'manifest' } : { digest: imageId, kind: 'image-id' },
     context: node.path,
     dockerfile: node.dockerfile,
     args: node.args,
@@ -178,7 +193,7 @@ function writeProvenance(b: NodeBuild, imageId: string, startedOn: string): stri
     ...(b.provenance.reason ? { reason: b.provenance.reason } : {}),
   });
   const envelope = signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), b.provenance.signingKey);
-  return b.provenance.store.put(envelope, node.name, imageId);
+  return b.provenance.store.put(envelope, node.name, imageId, pushed?.split('@')[1]);
 }
 
 /** The parent the final stage is built FROM (its layers are the image's first layers). */

@@ -7,6 +7,8 @@ export interface NodeResult {
   owner: string;
   status: NodeStatus;
   imageId?: string;
+  /** the manifest digest the registry returned, when pushed (repo@sha256:...) */
+  digest?: string;
   /** the image's tags: its fingerprint tag, and its human tags once promoted */
   tags: string[];
   durationMs: number;
@@ -42,6 +44,8 @@ export interface BuildSummary {
   interrupted: boolean;
   /** the engine went away during the run */
   engineLost: boolean;
+  /** a push or pull failed: the registry was down or refused the credentials */
+  registryFailed: boolean;
 }
 
 export function countStatuses(results: NodeResult[]): Record<NodeStatus, number> {

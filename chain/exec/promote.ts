@@ -1,6 +1,7 @@
 /** Promotion: human tags move onto an image only once its node built and passed its tests. */
-import { humanTags, imageRepository } from '../core/model.js';
+import { humanTags, imageRepository, publishedRepository, type ChainConfig } from '../core/model.js';
 import type { DockerEngine } from '../adapters/docker.js';
+import type { Credentials } from '../adapters/registry.js';
 
 export interface Promotion {
   node: string;
@@ -8,14 +9,28 @@ export interface Promotion {
   version?: string;
 }
 
-/** Tags each image with its human tags; returns the full tags given, by node. */
-export async function promote(engine: DockerEngine, chain: string, buildId: string, promotions: Promotion[]): Promise<Map<string, string[]>> {
+/** Where promotion publishes, when the run pushes to the chain's registry. */
+export interface Publish {
+  credentials?: Credentials;
+}
+
+/**
+ * Tags each image with its human tags, locally and, when publishing, in the registry (a push of
+ * a tag whose layers are there already); returns the full tags given, by node.
+ */
+export async function promote(engine: DockerEngine, chain: Pick<ChainConfig, 'name' | 'registry'>, buildId: string, promotions: Promotion[], publish?: Publish): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const p of promotions) {
-    const repo = imageRepository({ name: chain }, p.node);
     const tags = humanTags(p.version, buildId);
-    for (const tag of tags) await engine.tag(p.imageId, repo, tag);
-    out.set(p.node, tags.map((t) => `${repo}:${t}`));
+    const given: string[] = [];
+    for (const repo of [imageRepository(chain, p.node), ...(publish ? [publishedRepository(chain, p.node) as string] : [])]) {
+      for (const tag of tags) {
+        await engine.tag(p.imageId, repo, tag);
+        if (repo !== imageRepository(chain, p.node)) await engine.push(repo, tag, publish?.credentials);
+        given.push(`${repo}:${tag}`);
+      }
+    }
+    out.set(p.node, given);
   }
   return out;
 }

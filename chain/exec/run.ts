@@ -6,8 +6,8 @@
  * engine; nothing unfinished is promoted.
  */
 import PQueue from 'p-queue';
-import { ChainError } from '../core/errors.js';
-import type { StoredImage } from '../core/inputs.js';
+import { ChainError, ExitCode } from '../core/errors.js';
+import type { LocalImage, StoredImage } from '../core/inputs.js';
 import { imageRepository, type BuiltNode } from '../core/model.js';
 import type { Plan } from '../core/plan.js';
 import { BuildFailedError, type DockerEngine } from '../adapters/docker.js';
@@ -15,7 +15,7 @@ import type { StateStore } from '../adapters/state.js';
 import type { World } from '../world/read.js';
 import { buildNode, TestFailedError, type ProvenanceContext } from './build-node.js';
 import { countStatuses, finishedEvent, type BuildObserver, type BuildSummary, type NodeResult } from './events.js';
-import { promote, type Promotion } from './promote.js';
+import { promote, type Promotion, type Publish } from './promote.js';
 
 export interface ExecuteOptions {
   plan: Plan;
@@ -32,6 +32,8 @@ export interface ExecuteOptions {
   failFast?: boolean;
   atomic?: boolean;
   testTimeoutMs?: number;
+  /** push each node after its tests pass, and promote in the registry too */
+  publish?: Publish;
   /** aborted on SIGINT/SIGTERM */
   signal?: AbortSignal;
 }
@@ -48,6 +50,7 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
   const scheduled = new Set<string>();
   const running = new Set<string>();
   let engineLost = false;
+  let registryFailed = false;
 
   const queue = new PQueue({ concurrency: Math.max(1, o.jobs) });
   const tierQueues = new Map(Object.entries(o.tierLimits ?? {}).map(([tier, limit]) => [tier, new PQueue({ concurrency: Math.max(1, limit) })]));
@@ -79,10 +82,26 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
     const node = config.nodes[n.name];
     if (node?.kind !== 'built') continue;
     finish({ name: n.name, owner: node.owner, status: 'up-to-date', tags: [], durationMs: 0, ...(n.image ? { imageId: n.image.id } : {}) });
-    if (n.image && node.version !== undefined && world.tags.get(`${imageRepository(config, n.name)}:${node.version}`) !== n.image.id) {
+    if (n.image?.id && node.version !== undefined && world.tags.get(`${imageRepository(config, n.name)}:${node.version}`) !== n.image.id) {
       promotions.push({ node: n.name, imageId: n.image.id, version: node.version }); // built by an earlier run that did not promote it
     }
   }
+
+  /** The node's parents as local images, pulling by digest a parent known only to the registry. */
+  const localParents = async (name: string): Promise<Record<string, LocalImage>> => {
+    const out: Record<string, LocalImage> = {};
+    for (const p of world.graph.parents(name)) {
+      const image = images.get(p) as StoredImage;
+      let id = image.id;
+      if (!id) {
+        if (!image.digest) throw new Error(`execute: parent ${p} has neither an ID nor a digest`);
+        id = await o.engine.pull(image.digest, o.publish?.credentials);
+        images.set(p, { ...image, id });
+      }
+      out[p] = { ...image, id };
+    }
+    return out;
+  };
 
   const parentsReady = (name: string) => world.graph.parents(name).every((p) => images.has(p));
   const schedule = (name: string) => {
@@ -101,7 +120,7 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
     running.add(name);
     observer.onEvent({ type: 'started', node: name });
     try {
-      const parents = Object.fromEntries(world.graph.parents(name).map((p) => [p, images.get(p) as StoredImage]));
+      const parents = await localParents(name);
       const built = await buildNode({
         node,
         plan: planned.get(name) as Plan['nodes'][number],
@@ -110,6 +129,7 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
         engine: o.engine,
         state: o.state,
         provenance: o.provenance,
+        ...(o.publish ? { publish: o.publish } : {}),
         testTimeoutMs: o.testTimeoutMs ?? 120_000,
         signal: stop.signal,
         onLine: (line) => observer.onEvent({ type: 'log', node: name, line }),
@@ -117,13 +137,13 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
         onTested: (passed) => observer.onEvent({ type: 'tested', node: name, passed }),
       });
       if (stop.signal.aborted) throw stop.signal.reason;
-      images.set(name, { id: built.imageId });
+      images.set(name, { id: built.imageId, ...(built.digest ? { digest: built.digest } : {}) });
       const promotion = { node: name, imageId: built.imageId, ...(node.version !== undefined ? { version: node.version } : {}) };
       const tags = [...built.tags];
       if (o.atomic) promotions.push(promotion);
-      else tags.push(...((await promote(o.engine, config.name, o.provenance.buildId, [promotion])).get(name) ?? []));
+      else tags.push(...((await promote(o.engine, config, o.provenance.buildId, [promotion], o.publish)).get(name) ?? []));
       running.delete(name);
-      finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, tags, durationMs: Date.now() - t0, log: built.log });
+      finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...(built.digest ? { digest: built.digest } : {}), tags, durationMs: Date.now() - t0, log: built.log });
       for (const child of world.graph.children(name)) if (toBuild.has(child)) schedule(child);
     } catch (err) {
       running.delete(name);
@@ -137,6 +157,8 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
         return;
       }
       if (stop.signal.aborted) return finish({ ...base, status: 'cancelled' });
+      // A registry that is down or refuses us fails the node; it is not promoted.
+      if (err instanceof ChainError && err.exitCode === ExitCode.registry) registryFailed = true;
       if (!(err instanceof BuildFailedError || err instanceof TestFailedError || err instanceof ChainError)) throw err;
       const message = err instanceof ChainError ? (err.problems[0]?.message ?? err.message) : err.message;
       finish({ ...base, status: 'failed', error: message.split('\n')[0] as string });
@@ -157,8 +179,8 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
   const counts = countStatuses(nodes);
   const promoted = !o.atomic || counts.failed + counts.blocked + counts.cancelled === 0;
   if (promoted && !engineLost && promotions.length > 0) {
-    const given = await promote(o.engine, config.name, o.provenance.buildId, promotions);
+    const given = await promote(o.engine, config, o.provenance.buildId, promotions, o.publish);
     for (const r of nodes) r.tags.push(...(given.get(r.name) ?? []));
   }
-  return { chain: plan.chain, buildId: o.provenance.buildId, nodes, counts, durationMs: Date.now() - started, promoted, interrupted: o.signal?.aborted ?? false, engineLost };
+  return { chain: plan.chain, buildId: o.provenance.buildId, nodes, counts, durationMs: Date.now() - started, promoted, interrupted: o.signal?.aborted ?? false, engineLost, registryFailed };
 }

@@ -11,6 +11,8 @@ import type { Statement } from './types.js';
 
 export interface InspectedImage {
   id: string;
+  /** repo@sha256:... of the manifests this image was pushed or pulled as */
+  repoDigests?: string[];
   layers: string[];
   labels: Record<string, string>;
 }
@@ -79,7 +81,9 @@ export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNo
     const statement: Statement = record.statement;
     const subject = statement.subject[0];
     const recordedNode = String(subject?.annotations?.node ?? '');
-    if (`sha256:${subject?.digest?.sha256 ?? ''}` !== image.id) return fail(`the record's subject ${short(`${subject?.digest?.sha256}`)} is not this image ${short(image.id)}`);
+    const subjectDigest = `sha256:${subject?.digest?.sha256 ?? ''}`;
+    const isThisImage = subject?.annotations?.digestKind === 'manifest' ? (image.repoDigests ?? []).some((d) => d.endsWith(`@${subjectDigest}`)) : subjectDigest === image.id;
+    if (!isThisImage) return fail(`the record's subject ${short(subjectDigest)} is not this image ${short(image.id)}`);
     if (node && recordedNode !== node) return fail(`the record is for node ${recordedNode}, not ${node}`);
     const meta = statement.predicate.runDetails.metadata;
     const commit = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.digest?.gitCommit)?.digest?.gitCommit;
@@ -98,7 +102,8 @@ export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNo
     for (const dep of statement.predicate.buildDefinition.resolvedDependencies ?? []) {
       const parentNode = dep.annotations?.node;
       if (typeof parentNode !== 'string') continue;
-      const parentRef = `sha256:${dep.digest?.sha256 ?? ''}`;
+      // A parent recorded by manifest digest is found by its repo@digest, one by image ID by its ID.
+      const parentRef = dep.annotations?.digestKind === 'manifest' && dep.uri?.startsWith('pkg:docker/') ? dep.uri.slice('pkg:docker/'.length) : `sha256:${dep.digest?.sha256 ?? ''}`;
       const parent = await deps.inspect(parentRef);
       if (!parent) return fail(`its parent ${parentNode} ${short(parentRef)} is not in the image store`);
       // This link first: is the image really built on the parent its record names?

@@ -6,7 +6,9 @@ import { ChainError, ExitCode } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import { chainGraph, type ChainGraph } from '../core/graph.js';
 import type { BuildRecord, NodeInputs, StoredImage } from '../core/inputs.js';
-import { fingerprintTag, imageRepository } from '../core/model.js';
+import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
+import { parseFamiliarName } from '@swimlane/docker-reference';
+import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { selectNodes } from '../core/plan.js';
 import type { LoadedChain } from '../config/load.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
@@ -35,6 +37,17 @@ export interface World {
 export interface WorldDeps {
   engine: DockerEngine;
   state: StateStore;
+  /** a registry client for a host (the chain's registry, or an external image's) */
+  registry?: (host: string) => RegistryClient;
+}
+
+/** The manifest digest (repo@sha256:...) of an external image that names a registry host. */
+async function resolveRemote(image: string, deps: WorldDeps): Promise<string | undefined> {
+  const ref = parseFamiliarName(image);
+  if (!deps.registry || ref.domain === 'docker.io' || !ref.repository) return undefined;
+  if (ref.digest) return `${ref.domain}/${ref.repository}@${ref.digest}`;
+  const digest = await deps.registry(ref.domain as string).manifestDigest(ref.repository, ref.tag ?? 'latest');
+  return digest ? `${ref.domain}/${ref.repository}@${digest}` : undefined;
 }
 
 /**
@@ -84,9 +97,12 @@ export async function readWorld(loaded: LoadedChain, targets: string[], deps: Wo
       };
     } else if (node?.kind === 'external') {
       const found = storeReachable ? await deps.engine.inspect(node.image) : undefined;
-      if (found) images[name] = { id: found.id, ...(found.digest ? { digest: found.digest } : {}) };
-      const digest = found?.digest?.split('@')[1] ?? found?.id;
-      inputs[name] = { kind: 'external', image: node.image, ...(digest ? { digest } : {}), digestKind: found?.digest ? 'manifest' : found ? 'image-id' : 'unresolved' };
+      // An image from a registry resolves to its manifest digest through the registry's API.
+      const remote = await resolveRemote(node.image, deps);
+      const manifest = remote ?? found?.digest;
+      if (found || remote) images[name] = { ...(found && (!remote || found.repoDigests.includes(remote)) ? { id: found.id } : {}), ...(manifest ? { digest: manifest } : {}) };
+      const digest = manifest?.split('@')[1] ?? found?.id;
+      inputs[name] = { kind: 'external', image: node.image, ...(digest ? { digest } : {}), digestKind: manifest ? 'manifest' : found ? 'image-id' : 'unresolved' };
     }
   }
 
@@ -94,14 +110,38 @@ export async function readWorld(loaded: LoadedChain, targets: string[], deps: Wo
   const stored = storeReachable ? await deps.engine.imagesByTag(config.name) : new Map<string, { id: string; fingerprint?: string }>();
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
-  for (const name of selected) {
-    const node = config.nodes[name];
-    if (node?.kind !== 'built') continue;
+  const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
+  for (const name of built) {
     if (recorded.has(name)) records[name] = deps.state.readRecord(name);
     const fp = fingerprints[name] as string;
     const image = stored.get(`${imageRepository(config, name)}:${fingerprintTag(fp)}`);
     // The tag holds 12 hex digits of the fingerprint; the label must carry all of it.
     if (image?.fingerprint === fp) images[name] = { id: image.id };
+  }
+  // With a registry, the registry decides freshness: a runner with an empty engine plans the same.
+  if (config.registry && deps.registry) {
+    const { host, prefix } = parseRegistry(config.registry);
+    const registry = deps.registry(host);
+    try {
+      await Promise.all(
+        built.map(async (name) => {
+          const local = images[name];
+          delete images[name];
+          const fp = fingerprints[name] as string;
+          const repo = [prefix, name].filter(Boolean).join('/');
+          const tag = fingerprintTag(fp);
+          if (!(await registry.tags(repo)).includes(tag)) return;
+          if ((await registry.labels(repo, tag))?.[Labels.fingerprint] !== fp) return;
+          const digest = await registry.manifestDigest(repo, tag);
+          if (digest) images[name] = { ...local, digest: `${host}/${repo}@${digest}` };
+        }),
+      );
+    } catch (err) {
+      if (!(err instanceof ChainError)) throw err;
+      for (const name of built) delete images[name];
+      storeReachable = false;
+      storeProblem = err.problems[0]?.message;
+    }
   }
 
   const tags = new Map([...stored].map(([tag, image]) => [tag, image.id]));

@@ -1,7 +1,8 @@
 /** `chain build`: one run at a time per chain; builds, tests and promotes what the plan says. */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { ExitCode } from '../../core/errors.js';
+import { ExitCode, fail } from '../../core/errors.js';
+import { dockerCredentials, parseRegistry, RegistryClient, type Credentials } from '../../adapters/registry.js';
 import { Labels } from '../../core/model.js';
 import { acquireBuildLock } from '../../adapters/lock.js';
 import { STATE_DIR } from '../../adapters/state.js';
@@ -33,6 +34,11 @@ export const run: Run = async (args, opts, io) => {
   try {
     const { plan, world, engine, state } = await planChain(file, args, opts, io);
     if (!world.storeReachable) await engine.ping(); // throws the one clear engine error
+    const { registry } = world.loaded.config;
+    if (opts.push && !registry) fail('E_NO_REGISTRY', '--push needs a registry: in chain.yaml', { hint: 'e.g. registry: 127.0.0.1:5000/acme', location: { file } });
+    const host = registry ? parseRegistry(registry).host : undefined;
+    if (host && (opts.push || !world.storeReachable)) await new RegistryClient(host).ping(); // one clear line when it is down or refuses us
+    const publish = opts.push && host ? { ...(dockerCredentials(host) ? { credentials: dockerCredentials(host) as Credentials } : {}) } : undefined;
     // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
     await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
     const total = plan.nodes.filter((n) => n.kind === 'built').length;
@@ -57,6 +63,7 @@ export const run: Run = async (args, opts, io) => {
         failFast: opts['fail-fast'] ?? false,
         atomic: opts.atomic ?? false,
         testTimeoutMs,
+        ...(publish ? { publish } : {}),
         ...(io.signal ? { signal: io.signal } : {}),
       });
     } finally {
@@ -65,6 +72,7 @@ export const run: Run = async (args, opts, io) => {
     io.out(opts.json ? JSON.stringify(summary, null, 2) : renderBuildSummary(summary, (p) => displayLocation({ file: p }, io.cwd)));
     if (summary.interrupted) return ExitCode.interrupted;
     if (summary.engineLost) return ExitCode.environment;
+    if (summary.registryFailed) return ExitCode.registry;
     return summary.counts.failed + summary.counts.blocked + summary.counts.cancelled > 0 ? ExitCode.failed : ExitCode.ok;
   } finally {
     await release();

@@ -15,7 +15,7 @@ export const commands: Record<string, CommandSpec> = {
   },
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
-    usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
+    usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--push] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
     load: () => import('./build.js'),
   },
   provenance: {

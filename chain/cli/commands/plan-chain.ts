@@ -5,6 +5,7 @@ import { assemblePlan, type Plan } from '../../core/plan.js';
 import { loadChain, type LoadedChain } from '../../config/load.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { StateStore } from '../../adapters/state.js';
+import { RegistryClient } from '../../adapters/registry.js';
 import { readWorld, startGitRead, type World } from '../../world/read.js';
 import type { Io, Options } from '../command.js';
 
@@ -29,7 +30,9 @@ export async function planChain(file: string, targets: string[], opts: Options, 
   checkTargets(loaded, targets);
   const engine = io.engine ?? new DockerEngine();
   const state = new StateStore(loaded.config.root);
-  const world = await readWorld(loaded, targets, { engine, state }, gitRead);
+  const clients = new Map<string, RegistryClient>();
+  const registry = (host: string) => clients.get(host) ?? clients.set(host, new RegistryClient(host)).get(host) as RegistryClient;
+  const world = await readWorld(loaded, targets, { engine, state, registry }, gitRead);
   const force = new Set(opts.force ? (targets.length > 0 ? targets : Object.keys(loaded.config.nodes)) : []);
   const plan = assemblePlan({ chain: loaded.config, targets, force, ...world });
   return { plan, world, engine, state };

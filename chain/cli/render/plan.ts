@@ -4,7 +4,7 @@ import { describeReason } from '../../core/reasons.js';
 import { table } from './table.js';
 
 function why(node: PlanNode): string {
-  if (node.kind === 'external') return node.image ? `external ${node.image.digest ?? node.image.id.slice(0, 19)}` : 'external, not in the image store';
+  if (node.kind === 'external') return node.image ? `external ${node.image.digest ?? node.image.id?.slice(0, 19)}` : 'external, not in the image store';
   if (node.action === 'skip') return 'up to date';
   const [first, ...rest] = node.reasons;
   return first ? describeReason(first) + (rest.length > 0 ? ` (+${rest.length} more)` : '') : '';

@@ -1,0 +1,114 @@
+/**
+ * A container registry, through its HTTP API (distribution's /v2/), with Node's own fetch: tags,
+ * manifest digests and image labels, so that the registry can be the image store that decides
+ * freshness, and external images resolve to a digest. Credentials come from the Docker
+ * configuration and never appear in output, logs or records.
+ */
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import { ChainError, ExitCode, problem } from '../core/errors.js';
+
+export interface Credentials {
+  username: string;
+  password: string;
+}
+
+/** Credentials for a registry host from DOCKER_CONFIG/config.json or ~/.docker/config.json (`auths`). */
+export function dockerCredentials(host: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
+  const file = path.join(env.DOCKER_CONFIG ?? path.join(homedir(), '.docker'), 'config.json');
+  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
+  } catch {
+    return undefined;
+  }
+  const entry = config.auths?.[host] ?? config.auths?.[`http://${host}`] ?? config.auths?.[`https://${host}`];
+  if (!entry) return undefined;
+  if (entry.username && entry.password) return { username: entry.username, password: entry.password };
+  if (!entry.auth) return undefined;
+  const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : undefined;
+}
+
+/** A registry reference: host (with port) and repository prefix, from chain.yaml's `registry:`. */
+export function parseRegistry(value: string): { host: string; prefix: string } {
+  const [host = '', ...rest] = value.replace(/\/+$/, '').split('/');
+  return { host, prefix: rest.join('/') };
+}
+
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+  'application/vnd.docker.distribution.manifest.list.v2+json',
+  'application/vnd.oci.image.index.v1+json',
+].join(', ');
+
+export const registryDown = (host: string, detail: string) =>
+  new ChainError([problem('E_REGISTRY_UNREACHABLE', `cannot reach the registry ${host} (${detail})`, { hint: 'start it, or check registry: in chain.yaml' })], ExitCode.registry);
+export const registryRefused = (host: string, status: number) =>
+  new ChainError(
+    [problem('E_REGISTRY_AUTH', `the registry ${host} refused the credentials (HTTP ${status})`, { hint: `log in with docker login ${host}, or fix its auths entry in the Docker configuration` })],
+    ExitCode.registry,
+  );
+
+export class RegistryClient {
+  private readonly base: string;
+
+  constructor(
+    readonly host: string,
+    private readonly credentials: Credentials | undefined = dockerCredentials(host),
+    private readonly fetchImpl: typeof fetch = fetch,
+  ) {
+    // The registries chain talks to on loopback speak plain HTTP, as the engine allows there.
+    this.base = `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}/v2/`;
+  }
+
+  private async request(pathname: string, init: { method?: string; accept?: string } = {}): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (init.accept) headers.accept = init.accept;
+    if (this.credentials) headers.authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
+    let response: Response;
+    try {
+      response = await this.fetchImpl(new URL(pathname, this.base), { method: init.method ?? 'GET', headers });
+    } catch (err) {
+      const cause = (err as { cause?: { code?: string } }).cause;
+      throw registryDown(this.host, cause?.code ?? (err as Error).message);
+    }
+    if (response.status === 401 || response.status === 403) throw registryRefused(this.host, response.status);
+    return response;
+  }
+
+  async ping(): Promise<void> {
+    const r = await this.request('');
+    if (!r.ok) throw registryDown(this.host, `HTTP ${r.status}`);
+  }
+
+  /** A repository's tags ([] when it does not exist yet). */
+  async tags(repository: string): Promise<string[]> {
+    const r = await this.request(`${repository}/tags/list`);
+    if (r.status === 404) return [];
+    if (!r.ok) throw registryDown(this.host, `HTTP ${r.status} listing ${repository}`);
+    return ((await r.json()) as { tags?: string[] | null }).tags ?? [];
+  }
+
+  /** The manifest digest a tag points to, or undefined when there is no such tag. */
+  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+    const r = await this.request(`${repository}/manifests/${reference}`, { method: 'HEAD', accept: MANIFEST_TYPES });
+    if (r.status === 404) return undefined;
+    if (!r.ok) throw registryDown(this.host, `HTTP ${r.status} for ${repository}:${reference}`);
+    return r.headers.get('docker-content-digest') ?? undefined;
+  }
+
+  /** The labels of an image's config, for checking the full fingerprint behind a tag. */
+  async labels(repository: string, reference: string): Promise<Record<string, string> | undefined> {
+    const m = await this.request(`${repository}/manifests/${reference}`, { accept: MANIFEST_TYPES });
+    if (m.status === 404) return undefined;
+    const manifest = (await m.json()) as { config?: { digest?: string } };
+    if (!manifest.config?.digest) return undefined;
+    const c = await this.request(`${repository}/blobs/${manifest.config.digest}`);
+    if (!c.ok) return undefined;
+    return ((await c.json()) as { config?: { Labels?: Record<string, string> | null } }).config?.Labels ?? {};
+  }
+}
