@@ -60,7 +60,7 @@ ensure_node_modules() {
 }
 
 ensure_all() {
-  apt_packages git
+  apt_packages git docker-registry apache2-utils
   ensure_node_modules
   ensure_engine
   ensure_vendor_base

@@ -73,8 +73,8 @@ export class RegistryClient {
     try {
       response = await this.fetchImpl(new URL(pathname, this.base), { method: init.method ?? 'GET', headers });
     } catch (err) {
-      const cause = (err as { cause?: { code?: string } }).cause;
-      throw registryDown(this.host, cause?.code ?? (err as Error).message);
+      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+      throw registryDown(this.host, cause?.code ?? cause?.message ?? (err as Error).message);
     }
     if (response.status === 401 || response.status === 403) throw registryRefused(this.host, response.status);
     return response;

@@ -12,6 +12,7 @@ import type { BuildRecord, LocalImage } from '../core/inputs.js';
 import type { KeyObject } from 'node:crypto';
 import { Labels, fingerprintTag, imageRepository, publishedRepository, recordableArgs, type BuiltNode } from '../core/model.js';
 import type { Publish } from './promote.js';
+import { parseFamiliarName } from '@swimlane/docker-reference';
 import { signEnvelope } from '../provenance/dsse.js';
 import { provenanceStatement } from '../provenance/statement.js';
 import { PAYLOAD_TYPE } from '../provenance/types.js';
@@ -177,9 +178,11 @@ function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefin
     parents: Object.entries(b.parents).map(([name, image]) => {
       const parent = config.nodes[name];
       const external = parent?.kind === 'external';
+      // A digest belongs to the repository it was pushed to or pulled from.
+      const repository = image.digest ? (image.digest.split('@')[0] as string) : external ? repositoryOf(parent.image) : imageRepository(config, name);
       return {
         node: name,
-        repository: external ? parent.image.split(/[:@]/)[0] as string : imageRepository(config, name),
+        repository,
         image: image.digest ? { digest: image.digest.split('@')[1] as string, kind: 'manifest' as const } : { digest: image.id, kind: 'image-id' as const },
         external,
         base: name === base,
@@ -194,6 +197,12 @@ function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefin
   });
   const envelope = signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), b.provenance.signingKey);
   return b.provenance.store.put(envelope, node.name, imageId, pushed?.split('@')[1]);
+}
+
+/** The repository of an image reference, by a real reference parser (`host:5000/repo:tag` has two colons). */
+function repositoryOf(image: string): string {
+  const ref = parseFamiliarName(image);
+  return ref.domain === 'docker.io' ? (ref.repository ?? image) : `${ref.domain}/${ref.repository}`;
 }
 
 /** The parent the final stage is built FROM (its layers are the image's first layers). */

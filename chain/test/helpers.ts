@@ -2,6 +2,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../cli/main.js';
@@ -125,4 +126,58 @@ export async function versionTags(engine: DockerEngine, chain: string): Promise<
   const out: Record<string, string> = {};
   for (const image of images) for (const tag of image.RepoTags ?? []) if (/:\d+\.\d+\.\d+$/.test(tag)) out[tag] = image.Id;
   return out;
+}
+
+/** A loopback port nothing listens on. */
+export function freePort(): Promise<number> {
+  return new Promise<number>((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as net.AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+export interface TestRegistry {
+  /** host:port on loopback */
+  host: string;
+  stop(): Promise<void>;
+}
+
+/** Debian's docker-registry on a free loopback port, with its storage in a temp folder; optionally behind htpasswd. */
+export async function startRegistry(auth?: { user: string; password: string }): Promise<TestRegistry> {
+  const dir = tempDir('chain-registry-');
+  const port = await freePort();
+  const host = `127.0.0.1:${port}`;
+  let authBlock = '';
+  if (auth) {
+    // bcrypt cost 4: cost 12 makes every request take about 250 ms.
+    writeFileSync(path.join(dir, 'htpasswd'), execFileSync('htpasswd', ['-nbB', '-C', '4', auth.user, auth.password], { encoding: 'utf8' }));
+    authBlock = `auth:\n  htpasswd:\n    realm: chain-test\n    path: ${path.join(dir, 'htpasswd')}\n`;
+  }
+  writeFileSync(
+    path.join(dir, 'config.yml'),
+    `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\n  delete:\n    enabled: true\nhttp:\n  addr: ${host}\n${authBlock}`,
+  );
+  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(`http://${host}/v2/`).then(() => true, () => false);
+    if (up) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    host,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await new Promise((r) => child.once('exit', r));
+      removeDirs(dir);
+    },
+  };
+}
+
+/** A Docker configuration folder whose auths hold these credentials for host. */
+export function dockerConfig(host: string, user: string, password: string): string {
+  const dir = tempDir('chain-docker-config-');
+  writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
+  return dir;
 }

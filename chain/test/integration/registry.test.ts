@@ -1,0 +1,151 @@
+/**
+ * A real registry (Debian's docker-registry on loopback): push after tests, the registry as the
+ * image store for a second runner with an empty engine, parents pulled by digest, htpasswd auth,
+ * and a registry that is down or refuses credentials.
+ */
+import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DockerEngine } from '../../adapters/docker.js';
+import { registryDown, type Credentials } from '../../adapters/registry.js';
+import type { Plan } from '../../core/plan.js';
+import type { BuildSummary } from '../../exec/events.js';
+import type { Statement } from '../../provenance/types.js';
+import { dockerConfig, exampleChain, freePort, git, removeChainImages, removeDirs, runCli, startRegistry, tempDir, versionTags, type TestRegistry } from '../helpers.js';
+
+const engine = new DockerEngine();
+const it = suite('registry');
+let registry: TestRegistry;
+let secured: TestRegistry;
+const chains: { dir: string; name: string }[] = [];
+const savedConfig = process.env.DOCKER_CONFIG;
+
+function chainOn(host: string): { dir: string; name: string } {
+  const chain = exampleChain();
+  const file = path.join(chain.dir, 'chain.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${host}/$1`));
+  git(chain.dir, 'commit', '-qam', 'registry');
+  chains.push(chain);
+  return chain;
+}
+const json = <T>(out: string) => JSON.parse(out) as T;
+const statuses = (s: BuildSummary) => Object.fromEntries(s.nodes.map((n) => [n.name, n.status]));
+async function registryTags(host: string, repo: string): Promise<string[]> {
+  const r = await fetch(`http://${host}/v2/${repo}/tags/list`);
+  return r.ok ? (((await r.json()) as { tags: string[] }).tags ?? []).sort() : [];
+}
+
+it.before(async () => {
+  await engine.ping();
+  registry = await startRegistry();
+  secured = await startRegistry({ user: 'ci', password: 'right-password' });
+  process.env.DOCKER_CONFIG = tempDir('chain-docker-config-'); // no credentials unless a test sets some
+});
+
+it.after(async () => {
+  for (const c of chains) {
+    await removeChainImages(engine, c.name);
+    removeDirs(c.dir);
+  }
+  await registry.stop();
+  await secured.stop();
+  if (savedConfig === undefined) delete process.env.DOCKER_CONFIG;
+  else process.env.DOCKER_CONFIG = savedConfig;
+});
+
+let first: { dir: string; name: string };
+
+it('build --push publishes every image after its tests, with fingerprint, version and build-id tags', async () => {
+  first = chainOn(registry.host);
+  assert.is((await runCli(['keys', 'generate', '--out', 'keys', '--name', 'ops-release'], { cwd: first.dir })).code, 0);
+  const r = await runCli(['build', '--push', '--sign-key', 'keys/ops-release.key', '--json'], { cwd: first.dir, engine });
+  assert.is(r.code, 0, r.err);
+  const summary = json<BuildSummary>(r.out);
+  const site = summary.nodes.find((n) => n.name === 'site');
+  assert.match(site?.digest ?? '', new RegExp(`^${registry.host}/${first.name}/site@sha256:[0-9a-f]{64}$`));
+  const tags = await registryTags(registry.host, `${first.name}/site`);
+  assert.equal(tags.map((t) => t.replace(/^fp-[0-9a-f]{12}$/, 'fp').replace(summary.buildId, 'ID')), ['1.0.0', '1.0.0-ID', 'fp'].sort());
+  // The provenance subject is the manifest digest the registry returned.
+  const statement = json<Statement>((await runCli(['provenance', 'site', '--json'], { cwd: first.dir, engine })).out);
+  assert.is(`${statement.subject[0]?.name}@sha256:${statement.subject[0]?.digest?.sha256}`, site?.digest);
+  assert.is(statement.subject[0]?.annotations?.digestKind, 'manifest');
+  // Links recorded by manifest digest verify against the images' repo digests.
+  const verified = await runCli(['verify', 'site'], { cwd: first.dir, engine });
+  assert.is(verified.code, 0, verified.out);
+  assert.match(verified.out, /^verified: 4 links/m);
+});
+
+it('a second runner with an empty engine and the same registry skips everything', async () => {
+  await removeChainImages(engine, first.name); // the local engine forgets the chain's images
+  const runner = tempDir('chain-runner-');
+  git(runner, 'clone', '-q', first.dir, '.'); // a fresh clone: no state folder either
+  const plan = json<Plan>((await runCli(['plan', '--json'], { cwd: runner, engine })).out);
+  assert.is(plan.summary.build, 0, JSON.stringify(plan.nodes.map((n) => [n.name, n.action, n.reasons])));
+  const r = await runCli(['build', '--push'], { cwd: runner, engine });
+  assert.is(r.code, 0, r.err);
+  assert.is(r.out, 'Nothing to build: 6 up to date.');
+  assert.is(await engine.inspect(`${first.name}/httpd:2.4.0`), undefined, 'nothing was pulled: no child needed it');
+
+  // A change to one app pulls exactly its parent, by digest, and builds on it.
+  appendFileSync(path.join(runner, 'layers/app/site/public/index.html'), '<p>runner change</p>\n');
+  const built = await runCli(['build', '--push', '--json'], { cwd: runner, engine });
+  assert.is(built.code, 0, built.err);
+  assert.equal(statuses(json<BuildSummary>(built.out)), { corebuild: 'up-to-date', httpd: 'up-to-date', runtime: 'up-to-date', docs: 'up-to-date', report: 'up-to-date', site: 'built' });
+  const httpdDigest = (await runCli(['plan', '--json'], { cwd: runner, engine })).out;
+  const httpd = json<Plan>(httpdDigest).nodes.find((n) => n.name === 'httpd')?.image?.digest ?? '';
+  const statement = json<Statement>((await runCli(['provenance', 'site', '--json'], { cwd: runner, engine })).out);
+  const parent = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.name === 'httpd');
+  assert.is(`sha256:${parent?.digest?.sha256}`, httpd.split('@')[1], 'site is built on the pulled httpd, recorded by manifest digest');
+  assert.is(parent?.annotations?.digestKind, 'manifest');
+  removeDirs(runner);
+});
+
+it('a registry that is down: plan says so once; build --push gives one clear line and exit 4', async () => {
+  const host = `127.0.0.1:${await freePort()}`; // nothing listens there
+  const down = chainOn(host);
+  const plan = await runCli(['plan'], { cwd: down.dir, engine });
+  assert.is(plan.code, 0, plan.err);
+  assert.is(plan.err.split('\n').filter((l) => l.includes(`cannot reach the registry ${host}`)).length, 1, plan.err);
+  const r = await runCli(['build', '--push'], { cwd: down.dir, engine });
+  assert.is(r.code, 4);
+  assert.is(r.err, `error[E_REGISTRY_UNREACHABLE]: cannot reach the registry ${host} (ECONNREFUSED)\n  hint: start it, or check registry: in chain.yaml`);
+  assert.equal(await versionTags(engine, down.name), {}, 'nothing built, nothing promoted');
+});
+
+it('htpasswd: the right credentials from the Docker configuration push; wrong ones give exit 4 and promote nothing', async () => {
+  const authed = chainOn(secured.host);
+  process.env.DOCKER_CONFIG = dockerConfig(secured.host, 'ci', 'wrong-password');
+  const refused = await runCli(['build', '--push'], { cwd: authed.dir, engine });
+  assert.is(refused.code, 4);
+  assert.match(refused.err, /error\[E_REGISTRY_AUTH\]: the registry 127\.0\.0\.1:\d+ refused the credentials \(HTTP 401\)/);
+  assert.not.ok(refused.err.includes('wrong-password') || refused.out.includes('wrong-password'), 'credentials never printed');
+  assert.equal(await versionTags(engine, authed.name), {});
+
+  process.env.DOCKER_CONFIG = dockerConfig(secured.host, 'ci', 'right-password');
+  const ok = await runCli(['build', '--push', '--json'], { cwd: authed.dir, engine });
+  assert.is(ok.code, 0, ok.err);
+  assert.ok(!ok.out.includes('right-password'));
+  assert.is(json<BuildSummary>(ok.out).counts.built, 6);
+  const logs = readFileSync(path.join(authed.dir, '.chain/logs/site.log'), 'utf8');
+  assert.not.ok(logs.includes('right-password'), 'credentials never logged');
+});
+
+it('a push that fails mid-run fails that node: it is not promoted, its descendants are blocked, exit 4', async () => {
+  const flaky = chainOn(registry.host);
+  class RefusingEngine extends DockerEngine {
+    override async push(repo: string, tag: string, credentials?: Credentials): Promise<string> {
+      if (repo.endsWith('/httpd')) throw registryDown(registry.host, 'connection reset while pushing');
+      return super.push(repo, tag, credentials);
+    }
+  }
+  const r = await runCli(['build', '--push', '--json'], { cwd: flaky.dir, engine: new RefusingEngine() });
+  assert.is(r.code, 4, r.err);
+  const summary = json<BuildSummary>(r.out);
+  assert.is(summary.registryFailed, true);
+  assert.equal(statuses(summary), { corebuild: 'built', httpd: 'failed', runtime: 'built', docs: 'blocked', report: 'built', site: 'blocked' });
+  assert.is((await versionTags(engine, flaky.name))[`${flaky.name}/httpd:2.4.0`], undefined, 'httpd was not promoted');
+  assert.equal(await registryTags(registry.host, `${flaky.name}/httpd`), []);
+});
+
+it.run();
