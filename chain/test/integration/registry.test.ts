@@ -148,4 +148,23 @@ it('a push that fails mid-run fails that node: it is not promoted, its descendan
   assert.equal(await registryTags(registry.host, `${flaky.name}/httpd`), []);
 });
 
+it('an external base in a registry resolves to its manifest digest and is pulled by digest', async () => {
+  const vendor = `${registry.host}/vendor/busybox`;
+  const base = (await engine.inspect('vendor/busybox:1.35'))?.id as string;
+  await engine.tag(base, vendor, '1.35');
+  const pushed = await engine.push(vendor, '1.35');
+  await engine.docker.getImage(`${vendor}:1.35`).remove(); // only the registry has it under that name now
+  const chain = chainOn(registry.host);
+  const file = path.join(chain.dir, 'chain.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('image: vendor/busybox:1.35', `image: ${vendor}:1.35`));
+  const plan = json<Plan>((await runCli(['plan', '--json'], { cwd: chain.dir, engine })).out);
+  assert.is(plan.nodes.find((n) => n.name === 'busybox')?.image?.digest, `${vendor}@${pushed}`);
+  const r = await runCli(['build', 'corebuild', '--json'], { cwd: chain.dir, engine });
+  assert.is(r.code, 0, r.err);
+  const statement = json<Statement>((await runCli(['provenance', 'corebuild', '--json'], { cwd: chain.dir, engine })).out);
+  const dep = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.name === 'busybox');
+  assert.equal([dep?.uri, dep?.annotations?.digestKind], [`pkg:docker/${vendor}@${pushed}`, 'manifest']);
+  await engine.docker.getImage(`${vendor}@${pushed}`).remove().catch(() => undefined);
+});
+
 it.run();
