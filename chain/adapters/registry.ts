@@ -4,6 +4,7 @@
  * freshness, and external images resolve to a digest. Credentials come from the Docker
  * configuration and never appear in output, logs or records.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
@@ -45,6 +46,21 @@ const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
 ].join(', ');
 
+interface Descriptor {
+  mediaType: string;
+  digest: string;
+  size: number;
+}
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
+const EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
+
+/** The attestation tag of an image digest: sha256:abc... -> sha256-abc....att */
+export function attestationTag(digest: string): string {
+  return `${digest.replace(':', '-')}.att`;
+}
+
 export const registryDown = (host: string, detail: string) =>
   new ChainError([problem('E_REGISTRY_UNREACHABLE', `cannot reach the registry ${host} (${detail})`, { hint: 'start it, or check registry: in chain.yaml' })], ExitCode.registry);
 export const registryRefused = (host: string, status: number) =>
@@ -65,13 +81,14 @@ export class RegistryClient {
     this.base = `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}/v2/`;
   }
 
-  private async request(pathname: string, init: { method?: string; accept?: string } = {}): Promise<Response> {
+  private async request(pathname: string, init: { method?: string; accept?: string; contentType?: string; body?: Buffer | string } = {}): Promise<Response> {
     const headers: Record<string, string> = {};
     if (init.accept) headers.accept = init.accept;
+    if (init.contentType) headers['content-type'] = init.contentType;
     if (this.credentials) headers.authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
     let response: Response;
     try {
-      response = await this.fetchImpl(new URL(pathname, this.base), { method: init.method ?? 'GET', headers });
+      response = await this.fetchImpl(new URL(pathname, this.base), { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: init.body } : {}) });
     } catch (err) {
       const cause = (err as { cause?: { code?: string; message?: string } }).cause;
       throw registryDown(this.host, cause?.code ?? cause?.message ?? (err as Error).message);
@@ -99,6 +116,52 @@ export class RegistryClient {
     if (r.status === 404) return undefined;
     if (!r.ok) throw registryDown(this.host, `HTTP ${r.status} for ${repository}:${reference}`);
     return r.headers.get('docker-content-digest') ?? undefined;
+  }
+
+  /** Uploads a blob (monolithic upload); returns its descriptor. */
+  private async putBlob(repository: string, content: Buffer, mediaType: string): Promise<Descriptor> {
+    const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+    const descriptor = { mediaType, digest, size: content.length };
+    if ((await this.request(`${repository}/blobs/${digest}`, { method: 'HEAD' })).ok) return descriptor;
+    const start = await this.request(`${repository}/blobs/uploads/`, { method: 'POST' });
+    const location = start.headers.get('location');
+    if (start.status !== 202 || !location) throw registryDown(this.host, `HTTP ${start.status} starting an upload to ${repository}`);
+    const url = new URL(location, this.base);
+    url.searchParams.set('digest', digest);
+    const put = await this.request(url.toString(), { method: 'PUT', contentType: 'application/octet-stream', body: content });
+    if (put.status !== 201) throw registryDown(this.host, `HTTP ${put.status} uploading to ${repository}`);
+    return descriptor;
+  }
+
+  /**
+   * Stores a DSSE envelope beside the image it is about, as an OCI artifact under the attestation
+   * tag `sha256-<hex>.att` (the convention cosign uses), with the image as its `subject`.
+   */
+  async putAttestation(repository: string, subject: string, envelope: Buffer): Promise<string> {
+    const layer = await this.putBlob(repository, envelope, DSSE_MEDIA_TYPE);
+    const config = await this.putBlob(repository, Buffer.from('{}'), EMPTY_MEDIA_TYPE);
+    const manifest = {
+      schemaVersion: 2,
+      mediaType: OCI_MANIFEST,
+      artifactType: DSSE_MEDIA_TYPE,
+      config,
+      layers: [layer],
+      subject: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: subject, size: 0 },
+    };
+    const tag = attestationTag(subject);
+    const r = await this.request(`${repository}/manifests/${tag}`, { method: 'PUT', contentType: OCI_MANIFEST, body: JSON.stringify(manifest) });
+    if (r.status !== 201) throw registryDown(this.host, `HTTP ${r.status} storing ${repository}:${tag}`);
+    return tag;
+  }
+
+  /** The DSSE envelope stored beside an image, or undefined. */
+  async getAttestation(repository: string, subject: string): Promise<Buffer | undefined> {
+    const m = await this.request(`${repository}/manifests/${attestationTag(subject)}`, { accept: OCI_MANIFEST });
+    if (m.status === 404) return undefined;
+    const layer = ((await m.json()) as { layers?: Descriptor[] }).layers?.find((l) => l.mediaType === DSSE_MEDIA_TYPE);
+    if (!layer) return undefined;
+    const blob = await this.request(`${repository}/blobs/${layer.digest}`);
+    return blob.ok ? Buffer.from(await blob.arrayBuffer()) : undefined;
   }
 
   /** The labels of an image's config, for checking the full fingerprint behind a tag. */

@@ -4,7 +4,7 @@
  * up to date, so an image gets it only once its tests pass: a killed or failed run leaves an
  * untagged image that the next run does not trust. Human tags are the executor's to move.
  */
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, readFileSync } from 'node:fs';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
@@ -116,6 +116,12 @@ export async function buildNode(b: NodeBuild): Promise<NodeBuildResult> {
     b.state.writeRecord(recordOf(b, imageId));
     const address = writeProvenance(b, imageId, digest, startedOn);
     onLine(`# provenance ${address}${b.provenance.signingKey ? ' (signed)' : ' (unsigned)'}`);
+    if (b.publish && digest) {
+      // The record travels with the image: stored beside it in the registry.
+      const [repoRef = '', manifest = ''] = digest.split('@');
+      const tag = await b.publish.registry.putAttestation(repoRef.split('/').slice(1).join('/'), manifest, readFileSync(b.provenance.store.recordFile(address)));
+      onLine(`# attestation ${repoRef}:${tag}`);
+    }
     return { imageId, ...(digest ? { digest } : {}), tags, log: logFile };
   } finally {
     await new Promise((resolve) => log.end(resolve));

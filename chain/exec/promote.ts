@@ -1,7 +1,7 @@
 /** Promotion: human tags move onto an image only once its node built and passed its tests. */
 import { humanTags, imageRepository, publishedRepository, type ChainConfig } from '../core/model.js';
 import type { DockerEngine } from '../adapters/docker.js';
-import type { Credentials } from '../adapters/registry.js';
+import type { Credentials, RegistryClient } from '../adapters/registry.js';
 
 export interface Promotion {
   node: string;
@@ -9,9 +9,11 @@ export interface Promotion {
   version?: string;
 }
 
-/** Where promotion publishes, when the run pushes to the chain's registry. */
+/** Where a run publishes, when it pushes to the chain's registry. */
 export interface Publish {
   credentials?: Credentials;
+  /** the chain's registry, for the attestations stored beside each image */
+  registry: RegistryClient;
 }
 
 /**

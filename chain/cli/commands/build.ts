@@ -2,7 +2,7 @@
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ExitCode, fail } from '../../core/errors.js';
-import { dockerCredentials, parseRegistry, RegistryClient, type Credentials } from '../../adapters/registry.js';
+import { dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
 import { Labels } from '../../core/model.js';
 import { acquireBuildLock } from '../../adapters/lock.js';
 import { STATE_DIR } from '../../adapters/state.js';
@@ -38,7 +38,8 @@ export const run: Run = async (args, opts, io) => {
     if (opts.push && !registry) fail('E_NO_REGISTRY', '--push needs a registry: in chain.yaml', { hint: 'e.g. registry: 127.0.0.1:5000/acme', location: { file } });
     const host = registry ? parseRegistry(registry).host : undefined;
     if (host && (opts.push || !world.storeReachable)) await new RegistryClient(host).ping(); // one clear line when it is down or refuses us
-    const publish = opts.push && host ? { ...(dockerCredentials(host) ? { credentials: dockerCredentials(host) as Credentials } : {}) } : undefined;
+    const credentials = host ? dockerCredentials(host) : undefined;
+    const publish = opts.push && host ? { registry: new RegistryClient(host, credentials), ...(credentials ? { credentials } : {}) } : undefined;
     // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
     await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
     const total = plan.nodes.filter((n) => n.kind === 'built').length;

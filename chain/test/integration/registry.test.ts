@@ -8,7 +8,8 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
-import { registryDown, type Credentials } from '../../adapters/registry.js';
+import { attestationTag, RegistryClient, registryDown, type Credentials } from '../../adapters/registry.js';
+import { ProvenanceStore } from '../../adapters/provenance-store.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Statement } from '../../provenance/types.js';
@@ -64,12 +65,20 @@ it('build --push publishes every image after its tests, with fingerprint, versio
   const summary = json<BuildSummary>(r.out);
   const site = summary.nodes.find((n) => n.name === 'site');
   assert.match(site?.digest ?? '', new RegExp(`^${registry.host}/${first.name}/site@sha256:[0-9a-f]{64}$`));
-  const tags = await registryTags(registry.host, `${first.name}/site`);
+  const tags = (await registryTags(registry.host, `${first.name}/site`)).filter((t) => !t.endsWith('.att'));
   assert.equal(tags.map((t) => t.replace(/^fp-[0-9a-f]{12}$/, 'fp').replace(summary.buildId, 'ID')), ['1.0.0', '1.0.0-ID', 'fp'].sort());
+  assert.ok((await registryTags(registry.host, `${first.name}/site`)).includes(attestationTag(site?.digest?.split('@')[1] ?? '')));
   // The provenance subject is the manifest digest the registry returned.
   const statement = json<Statement>((await runCli(['provenance', 'site', '--json'], { cwd: first.dir, engine })).out);
   assert.is(`${statement.subject[0]?.name}@sha256:${statement.subject[0]?.digest?.sha256}`, site?.digest);
   assert.is(statement.subject[0]?.annotations?.digestKind, 'manifest');
+  // The signed record is stored beside the image, under its attestation tag, byte for byte.
+  const [repoRef = '', manifest = ''] = (site?.digest ?? '').split('@');
+  const stored = await new RegistryClient(registry.host).getAttestation(repoRef.split('/').slice(1).join('/'), manifest);
+  const local = new ProvenanceStore(first.dir).latest('site');
+  assert.ok(stored && local && !('corrupt' in local));
+  assert.is(stored.toString('utf8'), readFileSync(new ProvenanceStore(first.dir).recordFile(local.address), 'utf8'));
+  assert.ok(tags.length === 3, 'the attestation tag lives in the registry, not among the image tags listed above');
   // Links recorded by manifest digest verify against the images' repo digests.
   const verified = await runCli(['verify', 'site'], { cwd: first.dir, engine });
   assert.is(verified.code, 0, verified.out);
@@ -145,7 +154,7 @@ it('a push that fails mid-run fails that node: it is not promoted, its descendan
   assert.is(summary.registryFailed, true);
   assert.equal(statuses(summary), { corebuild: 'built', httpd: 'failed', runtime: 'built', docs: 'blocked', report: 'built', site: 'blocked' });
   assert.is((await versionTags(engine, flaky.name))[`${flaky.name}/httpd:2.4.0`], undefined, 'httpd was not promoted');
-  assert.equal(await registryTags(registry.host, `${flaky.name}/httpd`), []);
+  assert.equal(await registryTags(registry.host, `${flaky.name}/httpd`), [], 'nothing of httpd reached the registry');
 });
 
 it('an external base in a registry resolves to its manifest digest and is pulled by digest', async () => {
