@@ -69,8 +69,19 @@ export const registryRefused = (host: string, status: number) =>
     ExitCode.registry,
   );
 
+/** Parses a `WWW-Authenticate: Bearer realm="...",service="...",scope="..."` challenge (pure). */
+export function bearerChallenge(header: string | null): { realm: string; params: Record<string, string> } | undefined {
+  if (!header || !/^Bearer\s/i.test(header)) return undefined;
+  const params: Record<string, string> = {};
+  for (const m of header.slice(7).matchAll(/(\w+)="([^"]*)"/g)) params[(m[1] as string).toLowerCase()] = m[2] as string;
+  const { realm, ...rest } = params;
+  return realm ? { realm, params: rest } : undefined;
+}
+
 export class RegistryClient {
   private readonly base: string;
+  /** bearer tokens by challenge (realm, service, scope), for registries that use token authentication */
+  private readonly tokens = new Map<string, string>();
 
   constructor(
     readonly host: string,
@@ -85,16 +96,45 @@ export class RegistryClient {
     const headers: Record<string, string> = {};
     if (init.accept) headers.accept = init.accept;
     if (init.contentType) headers['content-type'] = init.contentType;
-    if (this.credentials) headers.authorization = `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}`;
-    let response: Response;
-    try {
-      response = await this.fetchImpl(new URL(pathname, this.base), { method: init.method ?? 'GET', headers, ...(init.body !== undefined ? { body: init.body } : {}) });
-    } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      throw registryDown(this.host, cause?.code ?? cause?.message ?? (err as Error).message);
-    }
+    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` : undefined;
+    const send = async (authorization: string | undefined): Promise<Response> => {
+      try {
+        return await this.fetchImpl(new URL(pathname, this.base), {
+          method: init.method ?? 'GET',
+          headers: { ...headers, ...(authorization ? { authorization } : {}) },
+          ...(init.body !== undefined ? { body: init.body } : {}),
+        });
+      } catch (err) {
+        const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+        throw registryDown(this.host, cause?.code ?? cause?.message ?? (err as Error).message);
+      }
+    };
+    let response = await send(basic);
+    // Token authentication (most hosted registries): trade the credentials for a bearer token.
+    const challenge = response.status === 401 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined;
+    if (challenge) response = await send(`Bearer ${await this.token(challenge, basic)}`);
     if (response.status === 401 || response.status === 403) throw registryRefused(this.host, response.status);
     return response;
+  }
+
+  private async token(challenge: { realm: string; params: Record<string, string> }, basic: string | undefined): Promise<string> {
+    const key = JSON.stringify(challenge);
+    const cached = this.tokens.get(key);
+    if (cached) return cached;
+    const url = new URL(challenge.realm);
+    for (const [k, v] of Object.entries(challenge.params)) url.searchParams.set(k, v);
+    let r: Response;
+    try {
+      r = await this.fetchImpl(url, { headers: basic ? { authorization: basic } : {} });
+    } catch (err) {
+      throw registryDown(url.host, (err as Error).message);
+    }
+    if (!r.ok) throw registryRefused(this.host, r.status);
+    const body = (await r.json()) as { token?: string; access_token?: string };
+    const token = body.token ?? body.access_token;
+    if (!token) throw registryRefused(this.host, r.status);
+    this.tokens.set(key, token);
+    return token;
   }
 
   async ping(): Promise<void> {
