@@ -190,4 +190,19 @@ it('SIGINT cancels running builds, prints the summary, promotes nothing unfinish
   assert.equal(await containerIds(engine), containersBefore);
 });
 
+it('a second SIGINT exits at once', async () => {
+  appendFileSync(file('layers/core/corebuild/etc/motd'), 'second interrupt\n');
+  const child = spawnChain(['build'], dir);
+  await child.waitFor(/corebuild: Step 4\/8/);
+  child.kill('SIGINT');
+  child.kill('SIGINT');
+  const t0 = Date.now();
+  const { code } = await child.done;
+  assert.is(code, 130);
+  assert.ok(Date.now() - t0 < 1000, 'no waiting for the cancellation to finish');
+  // The engine cancels the hung-up build itself; wait for it, so later tests see a clean engine.
+  for (let i = 0; i < 50 && (await containerIds(engine)).length !== containersBefore.length; i++) await new Promise((r) => setTimeout(r, 200));
+  assert.equal(await containerIds(engine), containersBefore);
+});
+
 it.run();
