@@ -3,7 +3,7 @@
  * (temp file, fsync, rename, fsync of the folder) and every record carries a checksum, so a
  * record cut short by a kill is detected and treated as missing, never trusted.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { canonicalJson, sha256 } from '../core/fingerprint.js';
 import type { BuildRecord } from '../core/inputs.js';
@@ -12,6 +12,7 @@ export const STATE_DIR = '.chain';
 
 export function writeFileAtomic(file: string, content: string): void {
   const dir = path.dirname(file);
+  ignoreStateDir(dir);
   mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
   const fd = openSync(tmp, 'w');
@@ -28,6 +29,16 @@ export function writeFileAtomic(file: string, content: string): void {
   } finally {
     closeSync(dirFd);
   }
+}
+
+/** The state folder ignores itself, so its records and logs never end up in a commit. */
+function ignoreStateDir(dir: string): void {
+  const at = dir.split(path.sep).lastIndexOf(STATE_DIR);
+  if (at < 0) return;
+  const stateDir = dir.split(path.sep).slice(0, at + 1).join(path.sep);
+  if (existsSync(path.join(stateDir, '.gitignore'))) return;
+  mkdirSync(stateDir, { recursive: true });
+  writeFileSync(path.join(stateDir, '.gitignore'), '# chain state: records, logs, provenance\n*\n');
 }
 
 interface Sealed<T> {

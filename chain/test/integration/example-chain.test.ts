@@ -64,6 +64,10 @@ it('built images carry the OCI and chain labels, and each child sits on its pare
   assert.match(labels['dev.chain.fingerprint'] ?? '', /^[0-9a-f]{64}$/);
 });
 
+it('the state folder ignores itself: records and logs never show up as changes', async () => {
+  assert.is(git(dir, 'status', '--porcelain', '--untracked-files=all'), '');
+});
+
 it('a second build with nothing changed builds nothing and says so', async () => {
   const r = await runCli(['build'], { cwd: dir, engine });
   assert.is(r.code, 0, r.err);
