@@ -10,9 +10,11 @@ const ajvOptions = { allErrors: true, strict: true, strictRequired: false, allow
 const ajv = new Ajv(ajvOptions);
 ajv.addSchema(read('layer.schema.json'));
 ajv.addSchema(read('chain.schema.json'));
+ajv.addSchema(read('policy.schema.json'));
 const code = standaloneCode.default(ajv, {
   chain: 'https://chain.dev/schemas/chain.schema.json',
   layer: 'https://chain.dev/schemas/layer.schema.json',
+  policy: 'https://chain.dev/schemas/policy.schema.json',
 });
 mkdirSync(new URL('dist/schemas/', root), { recursive: true });
 writeFileSync(new URL('dist/schemas/validators.cjs', root), code);

@@ -91,6 +91,16 @@ export class DockerEngine {
     await this.call(() => this.docker.ping());
   }
 
+  /** When an image was created (RFC 3339), or undefined when the engine does not have it. */
+  async created(ref: string): Promise<string | undefined> {
+    try {
+      return (await this.call(() => this.docker.getImage(ref).inspect())).Created;
+    } catch (err) {
+      if (statusOf(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
   /** The engine's version, for provenance. */
   async version(): Promise<string> {
     return ((await this.call(() => this.docker.version())) as { Version: string }).Version;

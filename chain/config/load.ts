@@ -63,6 +63,7 @@ interface RawNode {
   test?: string | string[];
   secretArgs?: string[];
   description?: string;
+  deprecated?: string;
 }
 interface RawChain {
   version: 1;
@@ -106,7 +107,7 @@ export function loadChain(file: string): LoadedChain {
       continue;
     }
     const from = parseFrom(name, rawNode.from, () => at('from'), problems);
-    const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.description ? { description: rawNode.description } : {}) };
+    const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.deprecated ? { deprecated: rawNode.deprecated } : {}), ...(rawNode.description ? { description: rawNode.description } : {}) };
     if (rawNode.image !== undefined) {
       for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs'] as const) {
         if (rawNode[key] !== undefined) problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));

@@ -9,9 +9,9 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { problem, type Problem } from '../core/errors.js';
 import type { YamlSource } from './yaml-source.js';
 
-const validators = createRequire(import.meta.url)('../../schemas/validators.cjs') as { chain: ValidateFunction; layer: ValidateFunction };
+const validators = createRequire(import.meta.url)('../../schemas/validators.cjs') as Record<'chain' | 'layer' | 'policy', ValidateFunction>;
 
-export function validateAgainst(kind: 'chain' | 'layer', data: unknown, source: YamlSource): Problem[] {
+export function validateAgainst(kind: 'chain' | 'layer' | 'policy', data: unknown, source: YamlSource): Problem[] {
   const validate = validators[kind];
   if (validate(data)) return [];
   // `path`/`image` exclusivity is reported by the loader in one clear sentence instead.

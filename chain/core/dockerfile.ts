@@ -4,7 +4,7 @@
  * so a child is built on exactly the parent image this run chose, never on whatever a tag
  * points to and never on a registry lookup.
  */
-import { Copy, DockerfileParser } from 'dockerfile-ast';
+import { Arg, Copy, DockerfileParser, Env, Onbuild } from 'dockerfile-ast';
 
 interface Range {
   start: { line: number; character: number };
@@ -22,11 +22,29 @@ export interface ImageUse {
   end: number;
 }
 
+/** One instruction, as policy rules read it. */
+export interface Instruction {
+  keyword: string;
+  /** the arguments as written, continuation lines joined */
+  args: string;
+  line: number;
+  col: number;
+  /** index of the stage (FROM) the instruction belongs to */
+  stage: number;
+  /** ARG and ENV: the names and values they set */
+  properties?: { name: string; value: string | null }[];
+  /** ONBUILD: the keyword of the instruction it injects */
+  trigger?: string;
+}
+
 export interface DockerfileInfo {
   /** stage names declared with `AS` */
   stages: string[];
   /** references to images that are not stages of this Dockerfile and not `scratch` */
   images: ImageUse[];
+  instructions: Instruction[];
+  /** how many stages (FROM instructions) there are */
+  stageCount: number;
 }
 
 export function readDockerfile(text: string): DockerfileInfo {
@@ -34,6 +52,8 @@ export function readDockerfile(text: string): DockerfileInfo {
   const offsets = lineOffsets(text);
   const stages: string[] = [];
   const images: ImageUse[] = [];
+  const instructions: Instruction[] = [];
+  let stage = -1;
   const use = (kind: ImageUse['kind'], ref: string, range: Range): void => {
     const isStage = stages.includes(ref.toLowerCase()) || /^\d+$/.test(ref);
     if (isStage || ref.toLowerCase() === 'scratch') return;
@@ -44,6 +64,17 @@ export function readDockerfile(text: string): DockerfileInfo {
 
   for (const instruction of dockerfile.getInstructions()) {
     const keyword = instruction.getKeyword();
+    if (keyword === 'FROM') stage += 1;
+    const start = instruction.getRange().start;
+    instructions.push({
+      keyword,
+      args: instruction.getArgumentsContent() ?? '',
+      line: start.line + 1,
+      col: start.character + 1,
+      stage: Math.max(stage, 0),
+      ...(instruction instanceof Arg || instruction instanceof Env ? { properties: instruction.getProperties().map((p) => ({ name: p.getName(), value: p.getValue() })) } : {}),
+      ...(instruction instanceof Onbuild ? { trigger: instruction.getTriggerInstruction()?.getKeyword() ?? '' } : {}),
+    });
     if (keyword === 'FROM') {
       const from = dockerfile.getFROMs().find((f) => f.getRange().start.line === instruction.getRange().start.line);
       const image = from?.getImage();
@@ -58,7 +89,7 @@ export function readDockerfile(text: string): DockerfileInfo {
       if (value && range) use('copy-from', value, range);
     }
   }
-  return { stages, images };
+  return { stages, images, instructions, stageCount: stage + 1 };
 }
 
 /** Replaces every image reference named in `replacements` by its replacement. */

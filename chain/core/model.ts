@@ -20,6 +20,8 @@ interface NodeCommon {
   tier: string;
   owner: string;
   description?: string;
+  /** why the node is being retired, when it is */
+  deprecated?: string;
   from: ParentRef[];
 }
 

@@ -45,9 +45,9 @@ export function tempRepo(source?: string, filter?: (src: string) => boolean): st
   return dir;
 }
 
-/** The example chain (chain.yaml, layers/, schemas/) in a fresh git repository. */
+/** The example chain (chain.yaml, layers/, policies/) in a fresh git repository. */
 export function exampleRepo(): string {
-  const keep = new Set(['', 'chain.yaml', 'layers', 'schemas']);
+  const keep = new Set(['', 'chain.yaml', 'layers', 'policies']);
   return tempRepo(repoRoot, (src) => {
     const rel = path.relative(repoRoot, src);
     return keep.has(rel.split(path.sep)[0] ?? '');

@@ -1,7 +1,9 @@
 /** `chain build`: one run at a time per chain; builds, tests and promotes what the plan says. */
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
-import { ExitCode, fail } from '../../core/errors.js';
+import { ChainError, ExitCode, fail } from '../../core/errors.js';
+import { lintChain } from '../../policy/run.js';
+import { violationLine } from '../render/lint.js';
 import { dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
 import { Labels } from '../../core/model.js';
 import { acquireBuildLock } from '../../adapters/lock.js';
@@ -40,6 +42,19 @@ export const run: Run = async (args, opts, io) => {
     if (host && (opts.push || !world.storeReachable)) await new RegistryClient(host).ping(); // one clear line when it is down or refuses us
     const credentials = host ? dockerCredentials(host) : undefined;
     const publish = opts.push && host ? { registry: new RegistryClient(host, credentials), ...(credentials ? { credentials } : {}) } : undefined;
+    // Policies first: a node that breaks an error rule is not built; warnings are shown.
+    const toBuild = plan.nodes.filter((n) => n.action === 'build').map((n) => n.name);
+    if (toBuild.length > 0) {
+      const result = await lintChain(world.loaded, toBuild, { engine });
+      for (const v of result.violations.filter((x) => x.severity === 'warn')) io.err(`policy warning: ${violationLine(v, io.cwd)}`);
+      const errors = result.violations.filter((v) => v.severity === 'error');
+      if (errors.length > 0) {
+        throw new ChainError(
+          errors.map((v) => ({ code: 'E_POLICY', message: `${v.rule}: ${v.node}: ${v.message}`, hint: `${v.hint} (why: ${v.rationale})`, location: v.location })),
+          ExitCode.failed,
+        );
+      }
+    }
     // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
     await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
     const total = plan.nodes.filter((n) => n.kind === 'built').length;

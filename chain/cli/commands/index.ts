@@ -18,6 +18,11 @@ export const commands: Record<string, CommandSpec> = {
     usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--push] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
     load: () => import('./build.js'),
   },
+  lint: {
+    summary: 'apply the policies in policies/ (file:line:col, rule, node, message; grouped by owner)',
+    usage: 'chain lint [node...] [--json] [--file <chain.yaml>]',
+    load: () => import('./lint.js'),
+  },
   provenance: {
     summary: "a node's latest signed provenance (in-toto statement, SLSA provenance)",
     usage: 'chain provenance <node> [--json] [--file <chain.yaml>]',

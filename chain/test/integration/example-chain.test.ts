@@ -121,7 +121,7 @@ it('a failing build fails its node, blocks only its descendants, leaves no conta
 });
 
 it('a Dockerfile the engine rejects is a failed node too, with one line', async () => {
-  writeFileSync(path.join(dir, 'layers/middleware/httpd/Dockerfile'), 'FROM corebuild\nCOPY missing-file /x\n');
+  writeFileSync(path.join(dir, 'layers/middleware/httpd/Dockerfile'), 'FROM corebuild\nCOPY missing-file /x\nUSER 10001\n');
   const { code, summary } = await build('httpd');
   assert.is(code, 1);
   assert.match(summary.nodes.find((n) => n.name === 'httpd')?.error ?? '', /missing-file/);
@@ -133,6 +133,21 @@ it('after the fix, only the failed node and its descendants build', async () => 
   const { code, summary } = await build();
   assert.is(code, 0);
   assert.equal(statuses(summary), { corebuild: 'up-to-date', httpd: 'built', runtime: 'up-to-date', docs: 'built', report: 'up-to-date', site: 'built' });
+});
+
+it('the example chain passes its own policies; build refuses a node that breaks an error rule', async () => {
+  const lint = await runCli(['lint'], { cwd: dir, engine });
+  assert.is(lint.code, 0, lint.out);
+  assert.is(lint.out, 'No policy violations.');
+  appendFileSync(path.join(dir, 'layers/app/site/Dockerfile'), 'USER root\n');
+  const before = await engine.imagesByTag(name);
+  const r = await runCli(['build'], { cwd: dir, engine });
+  assert.is(r.code, 1);
+  assert.match(r.err, /error\[E_POLICY\]: non-root: site: the image ends as root/);
+  assert.match(r.err, /--> layers\/app\/site\/Dockerfile:5:1/);
+  assert.is(r.out, '', 'nothing was built');
+  assert.equal(await engine.imagesByTag(name), before);
+  git(dir, 'checkout', '--', 'layers/app/site/Dockerfile');
 });
 
 it.run();

@@ -1,0 +1,33 @@
+/** Gathers what the checks read about each node: parsed Dockerfile, context files, base image age. */
+import { lstatSync, readlinkSync } from 'node:fs';
+import path from 'node:path';
+import type { LoadedChain } from '../config/load.js';
+import { snapshotContext } from '../adapters/context.js';
+import type { DockerEngine } from '../adapters/docker.js';
+import type { GitIndex } from '../adapters/git.js';
+import type { NodeFacts } from './checks.js';
+
+export async function gatherFacts(loaded: LoadedChain, names: string[], index: GitIndex | undefined, engine?: DockerEngine): Promise<NodeFacts[]> {
+  const { config, dockerfiles } = loaded;
+  const out: NodeFacts[] = [];
+  for (const name of names) {
+    const node = config.nodes[name];
+    if (!node) continue;
+    if (node.kind === 'external') {
+      const created = engine ? await engine.created(node.image).catch(() => undefined) : undefined;
+      out.push({ node, ...(created ? { created } : {}) });
+      continue;
+    }
+    const contextDir = path.join(config.root, node.path);
+    const snapshot = snapshotContext(config.root, node.path, node.dockerfile, index);
+    const files: NodeFacts['files'] = [];
+    const symlinks: NodeFacts['symlinks'] = [];
+    for (const [rel, hash] of Object.entries(snapshot.files)) {
+      const abs = path.join(contextDir, rel);
+      if (hash.startsWith('120000 ')) symlinks.push({ path: rel, target: readlinkSync(abs) });
+      files.push({ path: rel, size: lstatSync(abs).size });
+    }
+    out.push({ node, ...(dockerfiles[name] ? { dockerfile: dockerfiles[name] } : {}), files, symlinks });
+  }
+  return out;
+}

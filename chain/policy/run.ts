@@ -1,0 +1,19 @@
+/** Loads the policies and lints nodes of a loaded chain: shared by `chain lint` and `chain build`. */
+import type { LoadedChain } from '../config/load.js';
+import { chainGraph } from '../core/graph.js';
+import type { DockerEngine } from '../adapters/docker.js';
+import type { GitIndex } from '../adapters/git.js';
+import { gatherFacts } from './facts.js';
+import { lint, type LintResult } from './lint.js';
+import { loadPolicies } from './load.js';
+
+export async function lintChain(loaded: LoadedChain, names: string[], opts: { index?: GitIndex; engine?: DockerEngine; today?: Date } = {}): Promise<LintResult> {
+  const policy = loadPolicies(loaded.config);
+  const facts = await gatherFacts(loaded, names, opts.index, opts.engine);
+  return lint(policy, facts, {
+    config: loaded.config,
+    graph: chainGraph(loaded.config),
+    today: opts.today ?? new Date(),
+    locate: (node, key) => loaded.source.locate(key ? ['nodes', node, key] : ['nodes', node], key ? 'value' : 'key'),
+  });
+}
