@@ -46,7 +46,7 @@ it('builds in parallel, tests every image, and promotes version and build-id tag
 
 it('a failing image test fails the node, blocks its descendants, and moves no tag of it', async () => {
   const tagsBefore = await versionTags(engine, name);
-  writeFileSync(file('layers/middleware/runtime/layer.yaml'), 'version: 1.2.0\ntest:\n  - test -x /usr/local/bin/run-job\n  - "echo runtime is broken >&2; exit 7"\n');
+  writeFileSync(file('layers/middleware/runtime/layer.yaml'), 'description: Job runtime layer\nversion: 1.2.0\ntest:\n  - test -x /usr/local/bin/run-job\n  - "echo runtime is broken >&2; exit 7"\n');
   appendFileSync(file('layers/app/site/public/index.html'), '<p>independent change</p>\n');
   const { code, summary } = await build();
   assert.is(code, 1);
@@ -62,7 +62,7 @@ it('a failing image test fails the node, blocks its descendants, and moves no ta
 });
 
 it('after the fix, a rerun builds only the failed node and its descendants', async () => {
-  writeFileSync(file('layers/middleware/runtime/layer.yaml'), 'version: 1.2.0\ntest:\n  - test -x /usr/local/bin/run-job\n  - "echo fixed"\n');
+  writeFileSync(file('layers/middleware/runtime/layer.yaml'), 'description: Job runtime layer\nversion: 1.2.0\ntest:\n  - test -x /usr/local/bin/run-job\n  - "echo fixed"\n');
   const { code, summary } = await build();
   assert.is(code, 0);
   assert.equal(statuses(summary), { corebuild: 'up-to-date', httpd: 'up-to-date', runtime: 'built', docs: 'built', report: 'built', site: 'up-to-date' });
