@@ -30,22 +30,28 @@ ensure_engine() {
 }
 
 # The vendor base image, made locally from Debian's busybox-static: no internet registry is reachable.
+# It is built reproducibly (a tar with fixed times and owners, a config with a fixed creation time,
+# loaded with `docker load`), so every machine with the same busybox-static gets the same image ID
+# and the committed chain.lock pins the same base everywhere.
 ensure_vendor_base() {
   docker image inspect "$VENDOR_BASE" >/dev/null 2>&1 && return 0
   apt_packages busybox-static
   log "making the vendor base image $VENDOR_BASE from busybox-static"
   local dir; dir="$(mktemp -d)"
-  mkdir -p "$dir"/{bin,etc,tmp,root,var/www}
-  cp /bin/busybox "$dir/bin/busybox"
-  "$dir/bin/busybox" --install -s "$dir/bin" 2>/dev/null || true
-  # busybox --install links to its own path; inside the image that path is /bin/busybox.
-  for link in "$dir"/bin/*; do [ -L "$link" ] && ln -sf /bin/busybox "$link"; done
-  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$dir/etc/passwd"
-  printf 'root:x:0:\nnogroup:x:65534:\n' >"$dir/etc/group"
-  chmod 1777 "$dir/tmp"
-  tar -C "$dir" -c . | docker import \
-    --change 'ENV PATH=/bin' --change 'CMD ["/bin/sh"]' \
-    --message "vendor base from Debian busybox-static" - "$VENDOR_BASE" >/dev/null
+  local root="$dir/rootfs" image="$dir/image"
+  mkdir -p "$root"/{bin,etc,tmp,root,var/www} "$image"
+  cp /bin/busybox "$root/bin/busybox"
+  for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -s /bin/busybox "$root/bin/$applet"; done
+  printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n' >"$root/etc/passwd"
+  printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
+  chmod 1777 "$root/tmp"
+  tar -C "$root" --sort=name --mtime='2026-01-01 00:00:00Z' --owner=0 --group=0 --numeric-owner -cf "$image/layer.tar" .
+  local diff_id; diff_id="sha256:$(sha256sum "$image/layer.tar" | cut -d' ' -f1)"
+  printf '{"architecture":"%s","os":"linux","created":"2026-01-01T00:00:00Z","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["%s"]},"history":[{"created":"2026-01-01T00:00:00Z","comment":"vendor base from Debian busybox-static"}]}' "$(dpkg --print-architecture)" "$diff_id" >"$image/config.json"
+  local config_id; config_id="$(sha256sum "$image/config.json" | cut -d' ' -f1)"
+  mv "$image/config.json" "$image/$config_id.json"
+  printf '[{"Config":"%s.json","RepoTags":["%s"],"Layers":["layer.tar"]}]' "$config_id" "$VENDOR_BASE" >"$image/manifest.json"
+  tar -C "$image" -c . | docker load -q >/dev/null
   rm -rf "$dir"
 }
 

@@ -45,6 +45,18 @@ export class GitRepo {
     }
   }
 
+  /**
+   * Files changed between a ref and the work tree (committed, staged or not, and new untracked
+   * files), relative to `dir` and only inside it.
+   */
+  async changedSince(ref: string): Promise<string[]> {
+    const [diff, untracked] = await Promise.all([
+      this.git.raw(['diff', '--name-only', '-z', '--relative', ref, '--', '.']),
+      this.git.raw(['ls-files', '--others', '--exclude-standard', '-z', '--', '.']),
+    ]);
+    return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))].sort();
+  }
+
   /** Whether a ref names a commit. */
   async exists(ref: string): Promise<boolean> {
     try {

@@ -51,17 +51,29 @@ export interface PlanInput {
   images: Record<string, StoredImage | undefined>;
   records: Record<string, BuildRecord | undefined>;
   storeReachable: boolean;
+  /** --since: only the nodes these changes touch, their descendants, and what those need */
+  since?: { ref: string; touched: ReadonlyMap<string, string[]> };
 }
 
-/** The nodes a plan covers: the named ones and everything they are built from. */
-export function selectNodes(graph: ChainGraph, targets: string[]): string[] {
-  if (targets.length === 0) return [...graph.nodes];
-  return [...new Set([...targets, ...graph.ancestors(targets)])].sort();
+/**
+ * The nodes a plan covers: the named ones (all, when none is named) and everything they are built
+ * from; with `touched` (--since), only the touched nodes and their descendants among those, and
+ * what they are built from.
+ */
+export function selectNodes(graph: ChainGraph, targets: string[], touched?: Iterable<string>): string[] {
+  let wanted = targets.length === 0 ? [...graph.nodes] : targets;
+  if (touched) {
+    const changed = [...touched];
+    const affected = new Set([...changed, ...graph.descendants(changed)]);
+    const named = new Set(targets.length === 0 ? graph.nodes : [...targets, ...graph.ancestors(targets)]);
+    wanted = [...affected].filter((n) => named.has(n));
+  }
+  return [...new Set([...wanted, ...graph.ancestors(wanted)])].sort();
 }
 
 export function assemblePlan(input: PlanInput): Plan {
   const { chain, graph } = input;
-  const selected = selectNodes(graph, input.targets);
+  const selected = selectNodes(graph, input.targets, input.since ? input.since.touched.keys() : undefined);
   const waves = graph.waves(selected);
   const byName = new Map<string, PlanNode>();
 
@@ -122,6 +134,8 @@ export function assemblePlan(input: PlanInput): Plan {
 function explain(name: string, input: PlanInput, parentsBuilding: string[]): Reason[] {
   const reasons: Reason[] = [];
   if (input.force.has(name)) reasons.push({ kind: 'forced' });
+  const changed = input.since?.touched.get(name);
+  if (input.since && changed) reasons.push({ kind: 'changed-since', ref: input.since.ref, paths: changed });
   const current = input.inputs[name];
   const record = input.records[name];
   if (!current || current.kind !== 'built') return reasons;

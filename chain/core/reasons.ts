@@ -8,7 +8,8 @@ export type Reason =
   | { kind: 'parent-rebuilt'; parent: string }
   | { kind: 'base-moved'; parent: string; from?: string; to?: string }
   | { kind: 'args-changed'; args: string[] }
-  | { kind: 'version-changed'; from?: string; to?: string };
+  | { kind: 'version-changed'; from?: string; to?: string }
+  | { kind: 'changed-since'; ref: string; paths: string[] };
 
 export type ReasonKind = Reason['kind'];
 
@@ -38,5 +39,7 @@ export function describeReason(reason: Reason): string {
       return `build args changed: ${reason.args.join(', ')}`;
     case 'version-changed':
       return `version ${reason.from ?? 'none'} -> ${reason.to ?? 'none'}`;
+    case 'changed-since':
+      return `changed since ${reason.ref}: ${listed(reason.paths)}`;
   }
 }

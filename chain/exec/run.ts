@@ -169,6 +169,15 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
 
   if (toBuild.size > 0) {
     if (o.signal?.aborted) onInterrupt();
+    // A node whose external base is in no store cannot start: it fails, its descendants are blocked.
+    for (const name of toBuild) {
+      const missing = world.graph.parents(name).find((p) => config.nodes[p]?.kind === 'external' && !images.has(p));
+      if (!missing || results.has(name)) continue;
+      const base = config.nodes[missing];
+      const error = `base image ${base?.kind === 'external' ? base.image : missing} (node ${missing}) is not in the image store: make or pull it, or pin the one you have with chain update`;
+      finish({ name, owner: nodeOf(name).owner, status: 'failed', tags: [], durationMs: 0, error });
+      for (const d of world.graph.descendants([name])) if (toBuild.has(d)) idle(d, 'blocked', name);
+    }
     for (const name of toBuild) schedule(name);
     await done;
     await queue.onIdle();

@@ -47,7 +47,7 @@ export function tempRepo(source?: string, filter?: (src: string) => boolean): st
 
 /** The example chain (chain.yaml, layers/, policies/) in a fresh git repository. */
 export function exampleRepo(): string {
-  const keep = new Set(['', 'chain.yaml', 'layers', 'policies']);
+  const keep = new Set(['', 'chain.yaml', 'chain.lock', 'layers', 'policies']);
   return tempRepo(repoRoot, (src) => {
     const rel = path.relative(repoRoot, src);
     return keep.has(rel.split(path.sep)[0] ?? '');

@@ -9,6 +9,7 @@ import type { BuildRecord, NodeInputs, StoredImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
 import { parseFamiliarName } from '@swimlane/docker-reference';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
+import { readLock, type Pin } from '../adapters/pins.js';
 import { selectNodes } from '../core/plan.js';
 import type { LoadedChain } from '../config/load.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
@@ -41,6 +42,33 @@ export interface WorldDeps {
   registry?: (host: string) => RegistryClient;
 }
 
+export interface ResolvedExternal {
+  /** the image as the store has it: local ID and/or manifest digest */
+  stored?: StoredImage;
+  /** what identifies it: the manifest digest's sha256, else the image ID */
+  digest?: string;
+  kind: 'manifest' | 'image-id' | 'unresolved';
+}
+
+/** An external image as it is now: its registry's manifest digest, else the local engine's image ID. */
+export async function resolveExternal(image: string, deps: WorldDeps): Promise<ResolvedExternal> {
+  const found = await deps.engine.inspect(image);
+  // An image from a registry resolves to its manifest digest through the registry's API.
+  const remote = await resolveRemote(image, deps);
+  const manifest = remote ?? found?.digest;
+  const stored = found || remote ? { ...(found && (!remote || found.repoDigests.includes(remote)) ? { id: found.id } : {}), ...(manifest ? { digest: manifest } : {}) } : undefined;
+  const digest = manifest?.split('@')[1] ?? found?.id;
+  return { ...(stored ? { stored } : {}), ...(digest ? { digest } : {}), kind: manifest ? 'manifest' : found ? 'image-id' : 'unresolved' };
+}
+
+/** An external image as chain.lock pins it (found locally when the engine has it). */
+async function fromPin(pin: Pin, deps: WorldDeps, storeReachable: boolean): Promise<ResolvedExternal> {
+  const local = storeReachable ? await deps.engine.inspect(pin.digest) : undefined;
+  const digest = pin.kind === 'manifest' ? (pin.digest.split('@')[1] as string) : pin.digest;
+  if (pin.kind === 'manifest') return { stored: { ...(local ? { id: local.id } : {}), digest: pin.digest }, digest, kind: 'manifest' };
+  return { ...(local ? { stored: { id: local.id } } : {}), digest, kind: 'image-id' };
+}
+
 /** The manifest digest (repo@sha256:...) of an external image that names a registry host. */
 async function resolveRemote(image: string, deps: WorldDeps): Promise<string | undefined> {
   const ref = parseFamiliarName(image);
@@ -64,11 +92,12 @@ export interface GitFacts {
   head?: string;
 }
 
-export async function readWorld(loaded: LoadedChain, targets: string[], deps: WorldDeps, gitRead?: Promise<GitFacts>): Promise<World> {
+export async function readWorld(loaded: LoadedChain, targets: string[], deps: WorldDeps, gitRead?: Promise<GitFacts>, touched?: Iterable<string>): Promise<World> {
   const { config } = loaded;
   const graph = chainGraph(config);
-  const selected = selectNodes(graph, targets);
+  const selected = selectNodes(graph, targets, touched);
   const { index, head } = await (gitRead ?? startGitRead(config.root));
+  const lock = readLock(config.root);
 
   let storeReachable = true;
   let storeProblem: string | undefined;
@@ -96,13 +125,11 @@ export async function readWorld(loaded: LoadedChain, targets: string[], deps: Wo
         ...(node.version !== undefined ? { version: node.version } : {}),
       };
     } else if (node?.kind === 'external') {
-      const found = storeReachable ? await deps.engine.inspect(node.image) : undefined;
-      // An image from a registry resolves to its manifest digest through the registry's API.
-      const remote = await resolveRemote(node.image, deps);
-      const manifest = remote ?? found?.digest;
-      if (found || remote) images[name] = { ...(found && (!remote || found.repoDigests.includes(remote)) ? { id: found.id } : {}), ...(manifest ? { digest: manifest } : {}) };
-      const digest = manifest?.split('@')[1] ?? found?.id;
-      inputs[name] = { kind: 'external', image: node.image, ...(digest ? { digest } : {}), digestKind: manifest ? 'manifest' : found ? 'image-id' : 'unresolved' };
+      // Pinned in chain.lock: the pin decides, whatever the tag points to now.
+      const pin = lock?.externals[name];
+      const resolved = pin && pin.image === node.image ? await fromPin(pin, deps, storeReachable) : storeReachable ? await resolveExternal(node.image, deps) : { kind: 'unresolved' as const };
+      if (resolved.stored) images[name] = resolved.stored;
+      inputs[name] = { kind: 'external', image: node.image, ...(resolved.digest ? { digest: resolved.digest } : {}), digestKind: resolved.kind };
     }
   }
 

@@ -10,13 +10,18 @@ export interface CommandSpec {
 export const commands: Record<string, CommandSpec> = {
   plan: {
     summary: 'what must be rebuilt and why, by wave and by owner',
-    usage: 'chain plan [node...] [--json] [--force] [--file <chain.yaml>]',
+    usage: 'chain plan [node...] [--since <git ref>] [--json] [--force] [--file <chain.yaml>]',
     load: () => import('./plan.js'),
   },
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
-    usage: 'chain build [node...] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--push] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
+    usage: 'chain build [node...] [--since <git ref>] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--push] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
     load: () => import('./build.js'),
+  },
+  update: {
+    summary: 'resolve external images again and rewrite the pins in chain.lock that moved (--check: report drift)',
+    usage: 'chain update [node...] [--check] [--json] [--file <chain.yaml>]',
+    load: () => import('./update.js'),
   },
   lint: {
     summary: 'apply the policies in policies/ (file:line:col, rule, node, message; grouped by owner)',

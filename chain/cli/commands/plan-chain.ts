@@ -1,5 +1,9 @@
 /** Reads the chain and the world, and plans: the common first half of `plan` and `build`. */
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { load as loadYaml } from 'js-yaml';
+import { nodesTouched } from '../../core/ownership.js';
+import { GitRepo } from '../../adapters/git.js';
 import { fail } from '../../core/errors.js';
 import { assemblePlan, type Plan } from '../../core/plan.js';
 import { loadChain, type LoadedChain } from '../../config/load.js';
@@ -17,6 +21,18 @@ function checkTargets(loaded: LoadedChain, targets: string[]): void {
   }
 }
 
+/** --since: the nodes whose inputs changed between the ref and the work tree, with the files. */
+async function changesSince(loaded: LoadedChain, file: string, ref: string): Promise<{ ref: string; touched: Map<string, string[]> }> {
+  const git = new GitRepo(loaded.config.root);
+  if (!(await git.exists(ref))) fail('E_GIT_REF', `'${ref}' is not a commit of the repository at ${loaded.config.root}`, { hint: 'fetch it, or name a branch, tag or commit that exists' });
+  const chainYaml = path.basename(file);
+  const files = await git.changedSince(ref);
+  const parse = (text: string | undefined) => (text === undefined ? undefined : loadYaml(text));
+  const before = files.includes(chainYaml) ? parse(await git.show(ref, chainYaml)) : undefined;
+  const after = files.includes(chainYaml) ? parse(readFileSync(file, 'utf8')) : undefined;
+  return { ref, touched: nodesTouched(loaded.config, files, chainYaml, before, after) };
+}
+
 export interface Planned {
   plan: Plan;
   world: World;
@@ -32,8 +48,9 @@ export async function planChain(file: string, targets: string[], opts: Options, 
   const state = new StateStore(loaded.config.root);
   const clients = new Map<string, RegistryClient>();
   const registry = (host: string) => clients.get(host) ?? clients.set(host, new RegistryClient(host)).get(host) as RegistryClient;
-  const world = await readWorld(loaded, targets, { engine, state, registry }, gitRead);
+  const since = opts.since ? await changesSince(loaded, file, opts.since) : undefined;
+  const world = await readWorld(loaded, targets, { engine, state, registry }, gitRead, since?.touched.keys());
   const force = new Set(opts.force ? (targets.length > 0 ? targets : Object.keys(loaded.config.nodes)) : []);
-  const plan = assemblePlan({ chain: loaded.config, targets, force, ...world });
+  const plan = assemblePlan({ chain: loaded.config, targets, force, ...world, ...(since ? { since } : {}) });
   return { plan, world, engine, state };
 }

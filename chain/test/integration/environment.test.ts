@@ -1,5 +1,5 @@
 /** An engine that cannot be reached, and fingerprints with and without git. */
-import { cpSync, symlinkSync, writeFileSync, mkdirSync, chmodSync } from 'node:fs';
+import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import Docker from 'dockerode';
 import { test } from 'uvu';
@@ -29,6 +29,19 @@ test('build with no engine: one clear line, exit 3, no stack trace', async () =>
   assert.ok(r.err.includes('error[E_ENGINE_UNREACHABLE]'), r.err);
   assert.ok(r.err.includes('hint: '), r.err);
   assert.not.match(r.err, /\n\s+at /);
+  removeDirs(dir);
+});
+
+test('a missing base image fails its children with one line, and blocks theirs (no hang)', async () => {
+  const dir = exampleRepo();
+  const file = path.join(dir, 'chain.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace('image: vendor/busybox:1.35', 'image: vendor/never-made:1.0'));
+  rmSync(path.join(dir, 'chain.lock'), { force: true });
+  const r = await runCli(['build', '--json'], { cwd: dir, engine: new DockerEngine() });
+  assert.is(r.code, 1, r.err);
+  const summary = JSON.parse(r.out) as { nodes: { name: string; status: string; error?: string }[] };
+  assert.is(summary.nodes.find((n) => n.name === 'corebuild')?.error, 'base image vendor/never-made:1.0 (node busybox) is not in the image store: make or pull it, or pin the one you have with chain update');
+  assert.ok(summary.nodes.filter((n) => n.name !== 'corebuild').every((n) => n.status === 'blocked'));
   removeDirs(dir);
 });
 

@@ -5,7 +5,7 @@ import { computeFingerprints } from '../../core/fingerprint.js';
 import { chainGraph } from '../../core/graph.js';
 import type { BuildRecord, BuiltInputs, NodeInputs, StoredImage } from '../../core/inputs.js';
 import type { ChainConfig, ChainNode } from '../../core/model.js';
-import { assemblePlan, type Plan } from '../../core/plan.js';
+import { assemblePlan, selectNodes, type Plan } from '../../core/plan.js';
 
 function built(name: string, tier: string, owner: string, from: string[]): ChainNode {
   return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, secretArgs: [], test: [] };
@@ -132,6 +132,13 @@ test('an image deleted from the store: image-missing, descendants follow', () =>
 test('naming nodes limits the plan to them and what they need', () => {
   const p = plan(inputs(), undefined, { targets: ['site'] });
   assert.equal(p.nodes.map((n) => n.name), ['base', 'core', 'web', 'site']);
+});
+
+test('--since selects the touched nodes, their descendants, and what those need', () => {
+  assert.equal(selectNodes(graph, [], ['rt']), ['base', 'core', 'report', 'rt']);
+  assert.equal(selectNodes(graph, ['site'], ['rt']), [], 'named nodes narrow it further');
+  assert.equal(selectNodes(graph, [], []), [], 'nothing touched, nothing selected');
+  assert.equal(selectNodes(graph, []), ['base', 'core', 'report', 'rt', 'site', 'web']);
 });
 
 test('forced nodes rebuild even when up to date', () => {

@@ -1,0 +1,82 @@
+/**
+ * chain.lock and chain update against the real engine: builds use the pins, a new vendor base
+ * under the same tag is invisible until chain update finds it, then it cascades downstream.
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import tar from 'tar-fs';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DockerEngine } from '../../adapters/docker.js';
+import type { Plan } from '../../core/plan.js';
+import type { BuildSummary } from '../../exec/events.js';
+import type { Statement } from '../../provenance/types.js';
+import { exampleChain, git, removeChainImages, removeDirs, runCli, tempDir } from '../helpers.js';
+
+const engine = new DockerEngine();
+const { dir, name } = exampleChain();
+const it = suite('chain update');
+const BASE = 'vendor/busybox:1.35';
+let original = '';
+let fixed = '';
+
+/** The vendor ships a fixed base under the same tag: the old one plus a patched file. */
+async function shipFixedBase(): Promise<string> {
+  const context = tempDir();
+  writeFileSync(path.join(context, 'Dockerfile'), `FROM ${original}\nRUN echo patched > /etc/vendor-fix\n`);
+  const id = await engine.build(tar.pack(context) as unknown as Readable, { dockerfile: 'Dockerfile', buildargs: {} });
+  await engine.tag(id, 'vendor/busybox', '1.35');
+  removeDirs(context);
+  return id;
+}
+
+it.before(async () => {
+  original = (await engine.inspect(BASE))?.id as string;
+  const r = await runCli(['build'], { cwd: dir, engine });
+  assert.is(r.code, 0, r.err);
+});
+
+it.after(async () => {
+  await engine.tag(original, 'vendor/busybox', '1.35'); // give the machine its base back
+  if (fixed) await engine.docker.getImage(fixed).remove({ force: true }).catch(() => undefined);
+  await removeChainImages(engine, name);
+  removeDirs(dir);
+});
+
+it('the committed chain.lock pins the example base, and update --check finds nothing to do', async () => {
+  const lock = JSON.parse(readFileSync(path.join(dir, 'chain.lock'), 'utf8')) as { externals: Record<string, { digest: string; kind: string }> };
+  assert.equal(lock.externals.busybox, { digest: original, image: BASE, kind: 'image-id' });
+  const check = await runCli(['update', '--check'], { cwd: dir, engine });
+  assert.is(check.code, 0, check.out);
+  assert.match(check.out, /Every pin is current\./);
+});
+
+it('a new base under the same tag changes nothing until chain update finds it', async () => {
+  fixed = await shipFixedBase();
+  const plan = JSON.parse((await runCli(['plan', '--json'], { cwd: dir, engine })).out) as Plan;
+  assert.is(plan.summary.build, 0, 'builds use the pin, not the moved tag');
+  const check = await runCli(['update', '--check', '--json'], { cwd: dir, engine });
+  assert.is(check.code, 1);
+  assert.equal((JSON.parse(check.out) as { drift: unknown[] }).drift, [{ node: 'busybox', image: BASE, from: original, to: fixed, moved: true }]);
+  assert.equal(git(dir, 'status', '--porcelain'), '', '--check writes nothing');
+});
+
+it('chain update re-pins it, and the plan cascades base-moved through every descendant', async () => {
+  const r = await runCli(['update'], { cwd: dir, engine });
+  assert.is(r.code, 0, r.err);
+  assert.match(r.out, /busybox +vendor\/busybox:1\.35 +[0-9a-f]{12} +[0-9a-f]{12} +moved/);
+  assert.match(git(dir, 'diff', '--stat'), /chain\.lock/);
+  const plan = JSON.parse((await runCli(['plan', '--json'], { cwd: dir, engine })).out) as Plan;
+  const reasons = Object.fromEntries(plan.nodes.map((n) => [n.name, n.reasons]));
+  assert.equal(reasons.corebuild, [{ kind: 'base-moved', parent: 'busybox', from: original, to: fixed }]);
+  assert.is(plan.summary.build, 6);
+  const built = await runCli(['build', '--json'], { cwd: dir, engine });
+  assert.is(built.code, 0, built.err);
+  assert.is((JSON.parse(built.out) as BuildSummary).counts.built, 6);
+  const statement = JSON.parse((await runCli(['provenance', 'corebuild', '--json'], { cwd: dir, engine })).out) as Statement;
+  const base = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.name === 'busybox');
+  assert.is(`sha256:${base?.digest?.sha256}`, fixed, 'built on the new base');
+});
+
+it.run();
