@@ -61,6 +61,12 @@ export function readSealed<T>(file: string): T | undefined {
   }
 }
 
+export interface PendingCascade {
+  reason: string;
+  versions: Record<string, string>;
+  at: string;
+}
+
 export class StateStore {
   readonly dir: string;
 
@@ -83,6 +89,15 @@ export class StateStore {
     } catch {
       return new Set();
     }
+  }
+
+  /** The last patch cascade: its reason, and the versions it gave (for provenance of what it builds). */
+  readCascade(): PendingCascade | undefined {
+    return readSealed<PendingCascade>(path.join(this.dir, 'cascade.json'));
+  }
+
+  writeCascade(cascade: PendingCascade): void {
+    writeSealed(path.join(this.dir, 'cascade.json'), cascade);
   }
 
   readRecord(node: string): BuildRecord | undefined {

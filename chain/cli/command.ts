@@ -33,6 +33,9 @@ export interface Options {
   'test-timeout'?: string;
   'sign-key'?: string;
   push?: boolean;
+  reason?: string;
+  level?: string;
+  'dry-run'?: boolean;
   out?: string;
   name?: string;
   check?: boolean;

@@ -40,12 +40,9 @@ export function checkGraph(config: ChainConfig, dockerfiles: Record<string, Node
         problems.push(problem('E_RANGE_INVALID', `node ${node.name}: '${parentRef.range}' is not a semver range`, { hint: 'e.g. corebuild@^1 or httpd@~2.4', location: at(node.name, 'from') }));
       } else if (parent.kind !== 'built' || parent.version === undefined) {
         problems.push(problem('E_RANGE_UNVERSIONED', `node ${node.name} accepts ${parent.name}@${parentRef.range}, but ${parent.name} has no version`, { hint: `give ${parent.name} a version, or drop the range`, location: at(node.name, 'from') }));
-      } else if (semver.valid(parent.version) && !semver.satisfies(parent.version, parentRef.range)) {
-        problems.push(problem('E_RANGE_UNSATISFIED', `node ${node.name} accepts ${parent.name}@${parentRef.range}, but ${parent.name} is ${parent.version}`, {
-          hint: `the ${node.owner} team must accept the new version (widen the range) before ${node.name} builds on it`,
-          location: at(node.name, 'from'),
-        }));
       }
+      // A parent version outside the range is not an input error: the plan holds the node until
+      // its team consents (chain patch cascades stop there).
     }
   }
 

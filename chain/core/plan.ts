@@ -4,10 +4,12 @@
  */
 import type { ChainGraph } from './graph.js';
 import type { BuildRecord, NodeInputs, StoredImage } from './inputs.js';
-import { recordableArgs, type ChainConfig } from './model.js';
+import semver from 'semver';
+import { recordableArgs, type ChainConfig, type ChainNode } from './model.js';
 import type { Reason } from './reasons.js';
 
-export type Action = 'build' | 'skip';
+/** hold: it would build, but a parent's new version is outside the range it accepts (or a parent is held). */
+export type Action = 'build' | 'skip' | 'hold';
 
 export interface PlanNode {
   name: string;
@@ -25,6 +27,7 @@ export interface PlanNode {
 export interface OwnerSummary {
   build: number;
   skip: number;
+  hold: number;
 }
 
 export interface Plan {
@@ -35,7 +38,7 @@ export interface Plan {
   /** node names by wave; every wave can build at once when the ones before it are done */
   waves: string[][];
   /** counts of built nodes (external ones are counted apart), and the owners with work to do */
-  summary: { build: number; skip: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary> };
+  summary: { build: number; skip: number; hold: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary> };
 }
 
 export interface PlanInput {
@@ -88,9 +91,11 @@ export function assemblePlan(input: PlanInput): Plan {
       let reasons: Reason[] = [];
       if (node.kind === 'built') {
         const parentsBuilding = graph.parents(name).filter((p) => byName.get(p)?.action === 'build');
-        if (input.force.has(name) || !image || parentsBuilding.length > 0) {
-          action = 'build';
-          reasons = explain(name, input, parentsBuilding);
+        const held = graph.parents(name).find((p) => byName.get(p)?.action === 'hold');
+        if (input.force.has(name) || !image || parentsBuilding.length > 0 || held) {
+          const consent = consentNeeded(node, input.chain);
+          action = held || consent ? 'hold' : 'build';
+          reasons = consent ? [consent] : held ? [{ kind: 'parent-held', parent: held }] : explain(name, input, parentsBuilding);
         }
       }
       byName.set(name, {
@@ -111,10 +116,11 @@ export function assemblePlan(input: PlanInput): Plan {
   const byOwner: Record<string, OwnerSummary> = {};
   const built = nodes.filter((n) => n.kind === 'built');
   for (const n of built) {
-    const entry = (byOwner[n.owner] ??= { build: 0, skip: 0 });
+    const entry = (byOwner[n.owner] ??= { build: 0, skip: 0, hold: 0 });
     entry[n.action] += 1;
   }
   const build = built.filter((n) => n.action === 'build').length;
+  const hold = built.filter((n) => n.action === 'hold').length;
   return {
     chain: chain.name,
     storeReachable: input.storeReachable,
@@ -122,12 +128,25 @@ export function assemblePlan(input: PlanInput): Plan {
     waves,
     summary: {
       build,
-      skip: built.length - build,
+      skip: built.length - build - hold,
+      hold,
       external: nodes.length - built.length,
-      owners: Object.keys(byOwner).filter((o) => (byOwner[o]?.build ?? 0) > 0).sort(),
+      owners: Object.keys(byOwner).filter((o) => (byOwner[o]?.build ?? 0) + (byOwner[o]?.hold ?? 0) > 0).sort(),
       byOwner,
     },
   };
+}
+
+/** A parent whose version is outside the range this node accepts: the node waits for its team. */
+function consentNeeded(node: ChainNode, chain: ChainConfig): Reason | undefined {
+  for (const ref of node.from) {
+    const parent = chain.nodes[ref.node];
+    const version = parent?.kind === 'built' ? parent.version : undefined;
+    if (ref.range && version && semver.validRange(ref.range) && !semver.satisfies(version, ref.range)) {
+      return { kind: 'needs-consent', parent: ref.node, range: ref.range, version, owner: node.owner };
+    }
+  }
+  return undefined;
 }
 
 /** Why a built node must be rebuilt, from its last record and its current inputs. */

@@ -9,7 +9,9 @@ export type Reason =
   | { kind: 'base-moved'; parent: string; from?: string; to?: string }
   | { kind: 'args-changed'; args: string[] }
   | { kind: 'version-changed'; from?: string; to?: string }
-  | { kind: 'changed-since'; ref: string; paths: string[] };
+  | { kind: 'changed-since'; ref: string; paths: string[] }
+  | { kind: 'needs-consent'; parent: string; range: string; version: string; owner: string }
+  | { kind: 'parent-held'; parent: string };
 
 export type ReasonKind = Reason['kind'];
 
@@ -41,5 +43,9 @@ export function describeReason(reason: Reason): string {
       return `version ${reason.from ?? 'none'} -> ${reason.to ?? 'none'}`;
     case 'changed-since':
       return `changed since ${reason.ref}: ${listed(reason.paths)}`;
+    case 'needs-consent':
+      return `held: accepts ${reason.parent}@${reason.range}, which is now ${reason.version}; needs ${reason.owner}'s consent`;
+    case 'parent-held':
+      return `held: parent ${reason.parent} is held`;
   }
 }

@@ -29,7 +29,8 @@ export interface ProvenanceContext {
   signingKey?: KeyObject;
   buildId: string;
   builder: { chain: string; engine?: string };
-  reason?: string;
+  /** why a node is being built, e.g. the reason of the patch cascade it belongs to */
+  reasonFor?: (node: string, version: string | undefined) => string | undefined;
 }
 
 export interface NodeBuild {
@@ -167,6 +168,7 @@ function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefin
   const { node, world } = b;
   const { config } = world.loaded;
   const base = finalParent(b);
+  const reason = b.provenance.reasonFor?.(node.name, node.version);
   const statement = provenanceStatement({
     chain: config.name,
     node: node.name,
@@ -199,7 +201,7 @@ function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefin
     invocationId: b.provenance.buildId,
     startedOn,
     finishedOn: new Date().toISOString(),
-    ...(b.provenance.reason ? { reason: b.provenance.reason } : {}),
+    ...(reason ? { reason } : {}),
   });
   const envelope = signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)), b.provenance.signingKey);
   return b.provenance.store.put(envelope, node.name, imageId, pushed?.split('@')[1]);

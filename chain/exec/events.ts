@@ -1,6 +1,7 @@
 /** What the executor reports. It never writes to the console: reporters observe these events. */
 
-export type NodeStatus = 'built' | 'up-to-date' | 'failed' | 'blocked' | 'cancelled';
+/** held: not built because a parent's new version needs its team's consent (not a failure) */
+export type NodeStatus = 'built' | 'up-to-date' | 'failed' | 'blocked' | 'cancelled' | 'held';
 
 export interface NodeResult {
   name: string;
@@ -18,6 +19,8 @@ export interface NodeResult {
   error?: string;
   /** the failed ancestor, for blocked nodes */
   blockedBy?: string;
+  /** why, for held nodes */
+  held?: string;
 }
 
 export type BuildEvent =
@@ -27,7 +30,7 @@ export type BuildEvent =
   | { type: 'step'; node: string; step: string }
   | { type: 'log'; node: string; line: string }
   | { type: 'tested'; node: string; passed: number }
-  | { type: 'succeeded' | 'up-to-date' | 'failed' | 'blocked' | 'cancelled'; node: string; result: NodeResult };
+  | { type: 'succeeded' | 'up-to-date' | 'failed' | 'blocked' | 'cancelled' | 'held'; node: string; result: NodeResult };
 
 export interface BuildObserver {
   onEvent(event: BuildEvent): void;
@@ -49,7 +52,7 @@ export interface BuildSummary {
 }
 
 export function countStatuses(results: NodeResult[]): Record<NodeStatus, number> {
-  const counts: Record<NodeStatus, number> = { built: 0, 'up-to-date': 0, failed: 0, blocked: 0, cancelled: 0 };
+  const counts: Record<NodeStatus, number> = { built: 0, 'up-to-date': 0, failed: 0, blocked: 0, cancelled: 0, held: 0 };
   for (const r of results) counts[r.status] += 1;
   return counts;
 }

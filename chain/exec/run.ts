@@ -10,6 +10,7 @@ import { ChainError, ExitCode } from '../core/errors.js';
 import type { LocalImage, StoredImage } from '../core/inputs.js';
 import { imageRepository, type BuiltNode } from '../core/model.js';
 import type { Plan } from '../core/plan.js';
+import { describeReason } from '../core/reasons.js';
 import { BuildFailedError, type DockerEngine } from '../adapters/docker.js';
 import type { StateStore } from '../adapters/state.js';
 import type { World } from '../world/read.js';
@@ -77,6 +78,10 @@ export async function executePlan(o: ExecuteOptions): Promise<BuildSummary> {
   o.signal?.addEventListener('abort', onInterrupt, { once: true });
 
   for (const n of plan.nodes) {
+    if (n.action === 'hold') {
+      finish({ name: n.name, owner: n.owner, status: 'held', tags: [], durationMs: 0, held: n.reasons[0] ? describeReason(n.reasons[0]) : 'held' });
+      continue;
+    }
     if (n.action !== 'skip') continue;
     if (n.image) images.set(n.name, n.image);
     const node = config.nodes[n.name];

@@ -7,7 +7,8 @@ import { violationLine } from '../render/lint.js';
 import { dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
 import { Labels } from '../../core/model.js';
 import { acquireBuildLock } from '../../adapters/lock.js';
-import { STATE_DIR } from '../../adapters/state.js';
+import { STATE_DIR, type PendingCascade } from '../../adapters/state.js';
+import type { ProvenanceContext } from '../../exec/build-node.js';
 import { readPrivateKey } from '../../adapters/keys.js';
 import { ProvenanceStore } from '../../adapters/provenance-store.js';
 import { chainVersion } from '../../version.js';
@@ -23,6 +24,13 @@ import { planChain } from './plan-chain.js';
 
 /** Builds at once by default: builds wait on the engine as much as they compute. */
 export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
+
+/** The reason recorded in provenance: --reason, else the last patch cascade's for the versions it gave. */
+function reasonOf(cascade: PendingCascade | undefined, explicit: string | undefined): Pick<ProvenanceContext, 'reasonFor'> {
+  if (explicit) return { reasonFor: () => explicit };
+  if (!cascade) return {};
+  return { reasonFor: (node, version) => (version !== undefined && cascade.versions[node] === version ? cascade.reason : undefined) };
+}
 
 export const run: Run = async (args, opts, io) => {
   const jobs = positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs');
@@ -72,6 +80,7 @@ export const run: Run = async (args, opts, io) => {
           store: new ProvenanceStore(world.loaded.config.root),
           buildId: newBuildId(),
           builder: { chain: chainVersion(), engine: await engine.version() },
+          ...reasonOf(state.readCascade(), opts.reason),
           ...(signingKey ? { signingKey } : {}),
         },
         jobs,

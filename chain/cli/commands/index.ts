@@ -15,8 +15,13 @@ export const commands: Record<string, CommandSpec> = {
   },
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
-    usage: 'chain build [node...] [--since <git ref>] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--push] [--sign-key <file>] [--force] [--verbose] [--file <chain.yaml>]',
+    usage: 'chain build [node...] [--since <git ref>] [--json] [--jobs N] [--fail-fast] [--atomic] [--no-wait] [--test-timeout S] [--push] [--sign-key <file>] [--reason "..."] [--force] [--verbose] [--file <chain.yaml>]',
     load: () => import('./build.js'),
+  },
+  patch: {
+    summary: "bump a node's version and cascade patch bumps to every descendant that accepts it",
+    usage: 'chain patch <node> [--level patch|minor|major] [--reason "..."] [--dry-run] [--json] [--file <chain.yaml>]',
+    load: () => import('./patch.js'),
   },
   update: {
     summary: 'resolve external images again and rewrite the pins in chain.lock that moved (--check: report drift)',

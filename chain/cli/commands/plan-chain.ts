@@ -42,7 +42,11 @@ export interface Planned {
 
 export async function planChain(file: string, targets: string[], opts: Options, io: Io): Promise<Planned> {
   const gitRead = startGitRead(path.dirname(file)); // runs while the chain loads
-  const loaded = loadChain(file);
+  return planLoaded(loadChain(file), file, targets, opts, io, gitRead);
+}
+
+/** Plans an already loaded chain (`chain patch --dry-run` plans one with new versions in memory). */
+export async function planLoaded(loaded: LoadedChain, file: string, targets: string[], opts: Options, io: Io, gitRead = startGitRead(path.dirname(file))): Promise<Planned> {
   checkTargets(loaded, targets);
   const engine = io.engine ?? new DockerEngine();
   const state = new StateStore(loaded.config.root);

@@ -4,15 +4,15 @@ import { table } from './table.js';
 
 export function renderBuildSummary(summary: BuildSummary, displayPath: (p: string) => string): string {
   const { counts } = summary;
-  if (counts.built + counts.failed + counts.blocked + counts.cancelled === 0) {
+  if (counts.built + counts.failed + counts.blocked + counts.cancelled + counts.held === 0) {
     return `Nothing to build: ${counts['up-to-date']} up to date.`;
   }
   const lines: string[] = [];
   const rows = summary.nodes
     .filter((n) => n.status !== 'up-to-date')
-    .map((n) => [n.status, n.name, n.owner, n.status === 'built' ? `${n.tags.join(' ')}  (${(n.durationMs / 1000).toFixed(1)}s)` : n.status === 'failed' ? `${n.error ?? ''}  log: ${displayPath(n.log ?? '')}` : n.blockedBy ? `blocked by ${n.blockedBy}` : '']);
+    .map((n) => [n.status, n.name, n.owner, n.status === 'built' ? `${n.tags.join(' ')}  (${(n.durationMs / 1000).toFixed(1)}s)` : n.status === 'failed' ? `${n.error ?? ''}  log: ${displayPath(n.log ?? '')}` : n.blockedBy ? `blocked by ${n.blockedBy}` : (n.held ?? '')]);
   lines.push(table(rows));
-  lines.push('', `built ${counts.built}, up to date ${counts['up-to-date']}, failed ${counts.failed}, blocked ${counts.blocked}${counts.cancelled ? `, cancelled ${counts.cancelled}` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s (build ${summary.buildId})`);
+  lines.push('', `built ${counts.built}, up to date ${counts['up-to-date']}, failed ${counts.failed}, blocked ${counts.blocked}${counts.cancelled ? `, cancelled ${counts.cancelled}` : ''}${counts.held ? `, held ${counts.held}` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s (build ${summary.buildId})`);
   if (!summary.promoted) lines.push('--atomic: not every node succeeded, so no human tag moved.');
   if (summary.interrupted) lines.push('Interrupted: running builds were cancelled; nothing unfinished was promoted.');
   if (summary.engineLost) lines.push('The Docker Engine went away during the run; nothing half-done was promoted.');

@@ -16,9 +16,9 @@ export function renderPlan(plan: Plan): string {
   const rows: string[][] = [['WAVE', 'NODE', 'TIER', 'OWNER', 'ACTION', 'WHY']];
   for (const node of plan.nodes) rows.push([String(node.wave), node.name, node.tier, node.owner, node.action, why(node)]);
   lines.push(table(rows));
-  const build = plan.nodes.filter((n) => n.action === 'build');
+  const build = plan.nodes.filter((n) => n.action !== 'skip');
   if (build.length > 0) {
-    lines.push('', 'To rebuild, by owner:');
+    lines.push('', 'To rebuild (or held for consent), by owner:');
     const owners = [...new Set(build.map((n) => n.owner))].sort();
     lines.push(table(owners.map((o) => [o, build.filter((n) => n.owner === o).map((n) => n.name).join(', ')]), '  '));
   }
@@ -27,7 +27,8 @@ export function renderPlan(plan: Plan): string {
 }
 
 export function summaryLine(plan: Plan): string {
-  const { build, skip, owners } = plan.summary;
-  if (build === 0) return `Nothing to build: ${skip} up to date.`;
-  return `${build} to build, ${skip} up to date; owners: ${owners.join(', ')}`;
+  const { build, skip, hold, owners } = plan.summary;
+  const held = hold > 0 ? `, ${hold} held for their team's consent` : '';
+  if (build === 0 && hold === 0) return `Nothing to build: ${skip} up to date.`;
+  return `${build} to build, ${skip} up to date${held}; owners: ${owners.join(', ')}`;
 }

@@ -11,7 +11,7 @@ const MARK: Partial<Record<NodeStatus, string>> = { built: '\u001b[32m✔\u001b[
 export function liveReporter(write: (text: string) => void, opts: { total: number; columns: () => number; now?: () => number }): Reporter {
   const now = opts.now ?? Date.now;
   const running = new Map<string, { since: number; step: string }>();
-  const counts: Record<NodeStatus, number> = { built: 0, 'up-to-date': 0, failed: 0, blocked: 0, cancelled: 0 };
+  const counts: Record<NodeStatus, number> = { built: 0, 'up-to-date': 0, failed: 0, blocked: 0, cancelled: 0, held: 0 };
   let drawn = 0;
   let frame = 0;
 
@@ -25,7 +25,7 @@ export function liveReporter(write: (text: string) => void, opts: { total: numbe
       const head = `${SPINNER[frame % SPINNER.length]} ${node}  ${((now() - r.since) / 1000).toFixed(1)}s  `;
       return head + clip(r.step, width - 1 - head.length);
     });
-    const finished = counts.built + counts['up-to-date'] + counts.failed + counts.blocked + counts.cancelled;
+    const finished = Object.values(counts).reduce((a, b) => a + b, 0);
     lines.push(
       `built ${counts.built} · up to date ${counts['up-to-date']} · failed ${counts.failed} · blocked ${counts.blocked}${counts.cancelled ? ` · cancelled ${counts.cancelled}` : ''} · to go ${opts.total - finished}`,
     );

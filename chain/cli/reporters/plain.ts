@@ -17,6 +17,8 @@ export function resultLine(r: NodeResult): string {
       return `failed: ${r.error ?? ''}`;
     case 'blocked':
       return `blocked by ${r.blockedBy ?? 'a failed parent'}`;
+    case 'held':
+      return r.held ?? 'held';
     default:
       return r.status;
   }

@@ -84,9 +84,10 @@ test('nothing built: every built node is never-built, by wave, external skipped'
   assert.equal(p.summary, {
     build: 5,
     skip: 0,
+    hold: 0,
     external: 1,
     owners: ['data', 'mw', 'ops', 'web'],
-    byOwner: { ops: { build: 1, skip: 0 }, mw: { build: 2, skip: 0 }, data: { build: 1, skip: 0 }, web: { build: 1, skip: 0 } },
+    byOwner: { ops: { build: 1, skip: 0, hold: 0 }, mw: { build: 2, skip: 0, hold: 0 }, data: { build: 1, skip: 0, hold: 0 }, web: { build: 1, skip: 0, hold: 0 } },
   });
 });
 
@@ -139,6 +140,18 @@ test('--since selects the touched nodes, their descendants, and what those need'
   assert.equal(selectNodes(graph, ['site'], ['rt']), [], 'named nodes narrow it further');
   assert.equal(selectNodes(graph, [], []), [], 'nothing touched, nothing selected');
   assert.equal(selectNodes(graph, []), ['base', 'core', 'report', 'rt', 'site', 'web']);
+});
+
+test('a parent version outside the range a child accepts holds the child for its team, and what is built on it', () => {
+  const web = { ...(config.nodes.web as ChainNode), version: '2.0.0' } as ChainNode;
+  const site = { ...(config.nodes.site as ChainNode), from: [{ node: 'web', range: '^1' }] } as ChainNode;
+  const held: ChainConfig = { ...config, nodes: { ...config.nodes, web, site } };
+  const now = inputs({ web: { version: '2.0.0' } });
+  const p = assemblePlan({ chain: held, graph, targets: [], force: new Set(), inputs: now, fingerprints: computeFingerprints(graph, now), images: { base: { id: 'b' } }, records: {}, storeReachable: true });
+  assert.is(p.nodes.find((n) => n.name === 'web')?.action, 'build');
+  assert.equal(p.nodes.find((n) => n.name === 'site')?.reasons, [{ kind: 'needs-consent', parent: 'web', range: '^1', version: '2.0.0', owner: 'web' }]);
+  assert.is(p.nodes.find((n) => n.name === 'site')?.action, 'hold');
+  assert.is(p.summary.hold, 1);
 });
 
 test('forced nodes rebuild even when up to date', () => {
