@@ -57,6 +57,19 @@ export class GitRepo {
     return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))].sort();
   }
 
+  /** Whether any of these paths differs from HEAD. */
+  async hasChanges(paths: string[]): Promise<boolean> {
+    return (await this.git.raw(['status', '--porcelain', '--', ...paths])).trim() !== '';
+  }
+
+  /** Commits these paths on a branch made (or reset) from HEAD, and stays on it; returns the commit. */
+  async commitOnBranch(branch: string, paths: string[], message: string): Promise<string> {
+    await this.git.raw(['checkout', '-q', '-B', branch]);
+    await this.git.raw(['add', '--', ...paths]);
+    await this.git.raw(['commit', '-q', '-m', message, '--', ...paths]);
+    return (await this.git.revparse(['HEAD'])).trim();
+  }
+
   /** Whether a ref names a commit. */
   async exists(ref: string): Promise<boolean> {
     try {

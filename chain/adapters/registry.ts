@@ -215,3 +215,9 @@ export class RegistryClient {
     return ((await c.json()) as { config?: { Labels?: Record<string, string> | null } }).config?.Labels ?? {};
   }
 }
+
+/** One client per registry host, made on first use. */
+export function registryClients(): (host: string) => RegistryClient {
+  const clients = new Map<string, RegistryClient>();
+  return (host) => clients.get(host) ?? (clients.set(host, new RegistryClient(host)).get(host) as RegistryClient);
+}

@@ -3,6 +3,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
+import type { Readable } from 'node:stream';
+import tar from 'tar-fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../cli/main.js';
@@ -180,4 +182,14 @@ export function dockerConfig(host: string, user: string, password: string): stri
   const dir = tempDir('chain-docker-config-');
   writeFileSync(path.join(dir, 'config.json'), JSON.stringify({ auths: { [host]: { auth: Buffer.from(`${user}:${password}`).toString('base64') } } }));
   return dir;
+}
+
+/** The vendor ships a fixed base under the same tag: the given base plus a patched file. Returns its ID. */
+export async function shipFixedBase(engine: DockerEngine, from: string, note = 'patched'): Promise<string> {
+  const context = tempDir();
+  writeFileSync(path.join(context, 'Dockerfile'), `FROM ${from}\nRUN echo ${note} > /etc/vendor-fix\n`);
+  const id = await engine.build(tar.pack(context) as unknown as Readable, { dockerfile: 'Dockerfile', buildargs: {} });
+  await engine.tag(id, 'vendor/busybox', '1.35');
+  removeDirs(context);
+  return id;
 }

@@ -28,6 +28,11 @@ export const commands: Record<string, CommandSpec> = {
     usage: 'chain update [node...] [--check] [--json] [--file <chain.yaml>]',
     load: () => import('./update.js'),
   },
+  nightly: {
+    summary: 'the unattended cascade: update pins, bump, build, test, push, sign, commit on a branch, report',
+    usage: 'chain nightly [--push] [--sign-key <file>] [--out <report folder>] [--json] [--file <chain.yaml>]',
+    load: () => import('./nightly.js'),
+  },
   lint: {
     summary: 'apply the policies in policies/ (file:line:col, rule, node, message; grouped by owner)',
     usage: 'chain lint [node...] [--json] [--file <chain.yaml>]',

@@ -9,7 +9,7 @@ import { assemblePlan, type Plan } from '../../core/plan.js';
 import { loadChain, type LoadedChain } from '../../config/load.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { StateStore } from '../../adapters/state.js';
-import { RegistryClient } from '../../adapters/registry.js';
+import { registryClients } from '../../adapters/registry.js';
 import { readWorld, startGitRead, type World } from '../../world/read.js';
 import type { Io, Options } from '../command.js';
 
@@ -50,8 +50,7 @@ export async function planLoaded(loaded: LoadedChain, file: string, targets: str
   checkTargets(loaded, targets);
   const engine = io.engine ?? new DockerEngine();
   const state = new StateStore(loaded.config.root);
-  const clients = new Map<string, RegistryClient>();
-  const registry = (host: string) => clients.get(host) ?? clients.set(host, new RegistryClient(host)).get(host) as RegistryClient;
+  const registry = registryClients();
   const since = opts.since ? await changesSince(loaded, file, opts.since) : undefined;
   const world = await readWorld(loaded, targets, { engine, state, registry }, gitRead, since?.touched.keys());
   const force = new Set(opts.force ? (targets.length > 0 ? targets : Object.keys(loaded.config.nodes)) : []);

@@ -2,17 +2,15 @@
  * chain.lock and chain update against the real engine: builds use the pins, a new vendor base
  * under the same tag is invisible until chain update finds it, then it cascades downstream.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import tar from 'tar-fs';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Statement } from '../../provenance/types.js';
-import { exampleChain, git, removeChainImages, removeDirs, runCli, tempDir } from '../helpers.js';
+import { exampleChain, git, removeChainImages, removeDirs, runCli, shipFixedBase } from '../helpers.js';
 
 const engine = new DockerEngine();
 const { dir, name } = exampleChain();
@@ -20,16 +18,6 @@ const it = suite('chain update');
 const BASE = 'vendor/busybox:1.35';
 let original = '';
 let fixed = '';
-
-/** The vendor ships a fixed base under the same tag: the old one plus a patched file. */
-async function shipFixedBase(): Promise<string> {
-  const context = tempDir();
-  writeFileSync(path.join(context, 'Dockerfile'), `FROM ${original}\nRUN echo patched > /etc/vendor-fix\n`);
-  const id = await engine.build(tar.pack(context) as unknown as Readable, { dockerfile: 'Dockerfile', buildargs: {} });
-  await engine.tag(id, 'vendor/busybox', '1.35');
-  removeDirs(context);
-  return id;
-}
 
 it.before(async () => {
   original = (await engine.inspect(BASE))?.id as string;
@@ -53,7 +41,7 @@ it('the committed chain.lock pins the example base, and update --check finds not
 });
 
 it('a new base under the same tag changes nothing until chain update finds it', async () => {
-  fixed = await shipFixedBase();
+  fixed = await shipFixedBase(engine, original);
   const plan = JSON.parse((await runCli(['plan', '--json'], { cwd: dir, engine })).out) as Plan;
   assert.is(plan.summary.build, 0, 'builds use the pin, not the moved tag');
   const check = await runCli(['update', '--check', '--json'], { cwd: dir, engine });

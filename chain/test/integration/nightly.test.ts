@@ -1,0 +1,103 @@
+/**
+ * The nightly cascade against the real engine and git, with a local HTTP receiver for the
+ * webhook: a new vendor base is pinned, bumped, rebuilt and committed on a branch once; the
+ * second run finds nothing to do; a failed subtree keeps its old pin for the next night.
+ */
+import { createServer, type Server } from 'node:http';
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { DockerEngine } from '../../adapters/docker.js';
+import type { NightlyReport } from '../../cli/commands/nightly.js';
+import { exampleChain, git, removeChainImages, removeDirs, runCli, shipFixedBase } from '../helpers.js';
+
+const engine = new DockerEngine();
+const { dir, name } = exampleChain();
+const it = suite('nightly cascade');
+const received: NightlyReport[] = [];
+let server: Server;
+let original = '';
+const shipped: string[] = [];
+const nightly = async () => {
+  const r = await runCli(['nightly', '--json'], { cwd: dir, engine });
+  return { code: r.code, report: JSON.parse(r.out) as NightlyReport, err: r.err };
+};
+const pinOf = () => (JSON.parse(readFileSync(path.join(dir, 'chain.lock'), 'utf8')) as { externals: { busybox: { digest: string } } }).externals.busybox.digest;
+
+it.before(async () => {
+  original = (await engine.inspect('vendor/busybox:1.35'))?.id as string;
+  server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d.toString()));
+    req.on('end', () => {
+      received.push(JSON.parse(body) as NightlyReport);
+      res.end('ok');
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  process.env.CHAIN_WEBHOOK_URL = `http://127.0.0.1:${(server.address() as AddressInfo).port}/chain`;
+  assert.is((await runCli(['build'], { cwd: dir, engine })).code, 0);
+});
+
+it.after(async () => {
+  delete process.env.CHAIN_WEBHOOK_URL;
+  server.close();
+  await engine.tag(original, 'vendor/busybox', '1.35');
+  for (const id of shipped) await engine.docker.getImage(id).remove({ force: true }).catch(() => undefined);
+  await removeChainImages(engine, name);
+  removeDirs(dir);
+});
+
+it('a new vendor base: pinned, every image on it bumped, rebuilt and tested, committed on a branch, reported', async () => {
+  shipped.push(await shipFixedBase(engine, original, 'night-1'));
+  const { code, report, err } = await nightly();
+  assert.is(code, 0, err);
+  assert.equal(report.moved.map((m) => [m.node, m.from, m.to]), [['busybox', original, shipped[0]]]);
+  assert.equal(report.bumps.map((b) => [b.node, b.from, b.to]).sort(), [
+    ['corebuild', '1.0.0', '1.0.1'], ['docs', '1.0.0', '1.0.1'], ['httpd', '2.4.0', '2.4.1'], ['report', '0.3.0', '0.3.1'], ['runtime', '1.2.0', '1.2.1'], ['site', '1.0.0', '1.0.1'],
+  ]);
+  assert.equal(report.byOwner.ops?.built, ['corebuild']);
+  assert.equal(report.byOwner.web?.built.sort(), ['docs', 'site']);
+  assert.is(report.committed?.branch, `chain/nightly-${report.date}`);
+  assert.is(git(dir, 'rev-parse', '--abbrev-ref', 'HEAD').trim(), report.committed?.branch);
+  const files = git(dir, 'show', '--name-only', '--format=%s', 'HEAD').trim().split('\n');
+  assert.match(files[0] ?? '', /^chain nightly \d{4}-\d{2}-\d{2}: 1 base moved, 6 images rebuilt$/);
+  assert.ok(files.includes('chain.lock') && files.includes('layers/core/corebuild/layer.yaml'), files.join(' '));
+  assert.is(git(dir, 'status', '--porcelain'), '', 'nothing left uncommitted');
+  assert.equal(received.at(-1), report, 'the webhook got the JSON report');
+  const md = readFileSync(path.join(dir, '.chain/reports', `nightly-${report.date}.md`), 'utf8');
+  assert.match(md, /^# Nightly cascade of t\w+, \d{4}-\d{2}-\d{2}/);
+  assert.match(md, /\| ops \| corebuild \|/);
+  const provenance = JSON.parse((await runCli(['provenance', 'site', '--json'], { cwd: dir, engine })).out) as { predicate: { buildDefinition: { externalParameters: { reason?: string } } } };
+  assert.match(provenance.predicate.buildDefinition.externalParameters.reason ?? '', /^base vendor\/busybox:1\.35 moved to sha256:/);
+});
+
+it('run twice, the second run finds nothing to do', async () => {
+  const head = git(dir, 'rev-parse', 'HEAD').trim();
+  const { code, report } = await nightly();
+  assert.is(code, 0);
+  assert.equal([report.moved, report.bumps, report.committed], [[], [], undefined]);
+  assert.ok(Object.values(report.byOwner).every((o) => o.built.length === 0));
+  assert.is(git(dir, 'rev-parse', 'HEAD').trim(), head);
+});
+
+it('a failure in one subtree: the others are published, the failed subtree keeps its pin for the next night', async () => {
+  const runtimeLayer = path.join(dir, 'layers/middleware/runtime/layer.yaml');
+  writeFileSync(runtimeLayer, readFileSync(runtimeLayer, 'utf8').replace('- test -x /usr/local/bin/run-job', '- "false"'));
+  git(dir, 'commit', '-qam', 'a runtime test that fails');
+  const pinned = pinOf();
+  shipped.push(await shipFixedBase(engine, original, 'night-2'));
+  const { code, report } = await nightly();
+  assert.is(code, 1);
+  assert.equal(report.failed.map((f) => f.node), ['runtime']);
+  assert.equal(report.byOwner.middleware?.built, ['httpd']);
+  assert.equal(report.byOwner.web?.built, ['site']);
+  assert.equal(report.retried, ['busybox']);
+  assert.is(pinOf(), pinned, 'the pin stays, so the next night retries');
+  assert.is(report.committed, undefined);
+  assert.match(readFileSync(runtimeLayer, 'utf8'), /version: 1\.2\.1/, 'the failed node keeps its version');
+});
+
+it.run();

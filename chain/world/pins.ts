@@ -1,0 +1,35 @@
+/** Resolving external images again against chain.lock: what `chain update` and the nightly job share. */
+import { ExitCode, fail } from '../core/errors.js';
+import type { LoadedChain } from '../config/load.js';
+import { readLock, type Lockfile, type Pin } from '../adapters/pins.js';
+import { resolveExternal, type WorldDeps } from './read.js';
+
+export interface Drift {
+  node: string;
+  image: string;
+  from?: string;
+  to: string;
+  moved: boolean;
+}
+
+/** The lock as it would be with every named external (all by default) resolved now. */
+export async function resolvePins(loaded: LoadedChain, deps: WorldDeps, names: string[] = []): Promise<{ lock: Lockfile; previous?: Lockfile; drift: Drift[] }> {
+  const { config } = loaded;
+  const previous = readLock(config.root);
+  const lock: Lockfile = { lockfileVersion: 1, externals: { ...previous?.externals } };
+  const drift: Drift[] = [];
+  for (const node of Object.values(config.nodes)) {
+    if (node.kind !== 'external' || (names.length > 0 && !names.includes(node.name))) continue;
+    const now = await resolveExternal(node.image, deps);
+    if (now.kind === 'unresolved' || !now.stored) {
+      fail('E_BASE_MISSING', `${node.image} (node ${node.name}) cannot be resolved: no registry has it and the engine does not`, { hint: 'pull or load the image, or fix image: in chain.yaml' }, ExitCode.environment);
+    }
+    const pin: Pin = now.kind === 'manifest' ? { image: node.image, digest: now.stored.digest as string, kind: 'manifest' } : { image: node.image, digest: now.stored.id as string, kind: 'image-id' };
+    const was = previous?.externals[node.name];
+    const moved = !was || was.image !== pin.image || was.digest !== pin.digest;
+    drift.push({ node: node.name, image: node.image, ...(was ? { from: was.digest } : {}), to: pin.digest, moved });
+    lock.externals[node.name] = pin;
+  }
+  for (const name of Object.keys(lock.externals)) if (config.nodes[name]?.kind !== 'external') delete lock.externals[name];
+  return { lock, ...(previous ? { previous } : {}), drift };
+}
