@@ -18,9 +18,17 @@ export interface Pin {
   kind: 'manifest' | 'image-id';
 }
 
+export interface SourcePin {
+  git: string;
+  ref: string;
+  commit: string;
+}
+
 export interface Lockfile {
   lockfileVersion: 1;
   externals: Record<string, Pin>;
+  /** team repositories: the commit each node's source is pinned to */
+  sources?: Record<string, SourcePin>;
 }
 
 export function readLock(root: string): Lockfile | undefined {

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { fail, type ExitCode } from '../core/errors.js';
-import { findChainFile } from '../config/load.js';
+import { findChainFile, loadChain, type LoadedChain } from '../config/load.js';
+import { ensureSources } from '../adapters/sources.js';
 import type { DockerEngine } from '../adapters/docker.js';
 
 export interface Io {
@@ -46,6 +47,13 @@ export type Run = (args: string[], opts: Options, io: Io) => Promise<ExitCode>;
 
 export function chainFile(opts: Options, io: Io): string {
   return opts.file ? path.resolve(io.cwd, opts.file) : findChainFile(io.cwd);
+}
+
+/** Finds chain.yaml, fetches the team repositories it names, and loads it. */
+export async function openChain(opts: Options, io: Io): Promise<{ file: string; loaded: LoadedChain }> {
+  const file = chainFile(opts, io);
+  await ensureSources(file);
+  return { file, loaded: loadChain(file) };
 }
 
 export function positiveInt(value: string | undefined, fallback: number, option: string): number {

@@ -9,6 +9,7 @@ import { ChainError, fail, problem, type Location, type Problem } from '../core/
 import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
 import { DEFAULT_TIERS, type ChainConfig, type ChainNode, type ParentRef, type Team } from '../core/model.js';
 import { checkGraph } from './rules.js';
+import { checkedOut, sourceDir } from '../adapters/sources.js';
 import { validateAgainst } from './schema.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -56,6 +57,7 @@ interface RawNode {
   owner: string;
   path?: string;
   image?: string;
+  source?: { git: string; ref: string; path?: string };
   from?: string | string[];
   dockerfile?: string;
   version?: string | number;
@@ -99,9 +101,9 @@ export function loadChain(file: string): LoadedChain {
 
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
     const at = (key?: string) => source.locate(key ? ['nodes', name, key] : ['nodes', name], key ? 'value' : 'key');
-    if ((rawNode.path === undefined) === (rawNode.image === undefined)) {
-      problems.push(problem('E_NODE_SOURCE', `node ${name} needs exactly one of 'path' (built here) or 'image' (bought)`, {
-        hint: 'a built node names its folder with path:, an external one its image reference with image:',
+    if ([rawNode.path, rawNode.image, rawNode.source].filter((v) => v !== undefined).length !== 1) {
+      problems.push(problem('E_NODE_SOURCE', `node ${name} needs exactly one of 'path' (built here), 'source' (its team's repository) or 'image' (bought)`, {
+        hint: 'a built node names its folder with path: (or source: { git, ref, path }), an external one its image reference with image:',
         location: at(),
       }));
       continue;
@@ -116,7 +118,14 @@ export function loadChain(file: string): LoadedChain {
       continue;
     }
 
-    const context = checkContextPath(root, realRoot, rawNode.path as string, () => at('path'), problems);
+    // A team repository's context is its checkout in the cache (fetched before loading).
+    const checkout = rawNode.source ? sourceDir(root, name) : undefined;
+    if (checkout && !checkedOut(checkout)) {
+      problems.push(problem('E_SOURCE_NOT_FETCHED', `node ${name}: its team repository ${rawNode.source?.git} is not fetched`, { hint: 'run chain update (or any chain plan/build) to fetch it', location: at('source') }));
+      continue;
+    }
+    const contextPath = checkout ? path.relative(root, path.join(checkout, rawNode.source?.path ?? '.')) : (rawNode.path as string);
+    const context = checkContextPath(root, realRoot, contextPath, () => at(checkout ? 'source' : 'path'), problems);
     if (context === undefined) continue;
     const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, problems);
     if (merged.version !== undefined && !semver.valid(String(merged.version))) {
@@ -144,6 +153,7 @@ export function loadChain(file: string): LoadedChain {
       ...(merged.description ? { description: merged.description } : {}),
       kind: 'built',
       path: context,
+      ...(rawNode.source && checkout ? { source: { git: rawNode.source.git, ref: rawNode.source.ref, path: rawNode.source.path ?? '.', commit: checkedOut(checkout) as string } } : {}),
       dockerfile: path.relative(path.join(root, context), dockerfileAbs).split(path.sep).join('/'),
       ...(merged.version !== undefined ? { version: String(merged.version) } : {}),
       args,

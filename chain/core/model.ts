@@ -25,9 +25,21 @@ interface NodeCommon {
   from: ParentRef[];
 }
 
+/** A context in a team's own repository, and the commit chain.lock pins it to. */
+export interface TeamSource {
+  git: string;
+  ref: string;
+  /** the folder inside that repository */
+  path: string;
+  /** the commit checked out in the cache */
+  commit?: string;
+}
+
 /** A node built by chain from a team-owned folder. */
 export interface BuiltNode extends NodeCommon {
   kind: 'built';
+  /** set when the folder is a cached checkout of the team's repository */
+  source?: TeamSource;
   /** the build context, relative to the chain root, with forward slashes */
   path: string;
   /** the Dockerfile, relative to the context */

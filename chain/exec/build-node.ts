@@ -177,7 +177,8 @@ function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefin
     repository: pushed ? (pushed.split('@')[0] as string) : imageRepository(config, node.name),
     // The manifest digest when pushed (what a registry and a runner pulling by digest see).
     image: pushed ? { digest: pushed.split('@')[1] as string, kind: 'manifest' } : { digest: imageId, kind: 'image-id' },
-    context: node.path,
+    // A team repository's context is named by its repository, ref and folder, at its own commit.
+    context: node.source ? `${node.source.git}@${node.source.ref}:${node.source.path}` : node.path,
     dockerfile: node.dockerfile,
     args: node.args,
     secretArgs: node.secretArgs,
@@ -196,7 +197,7 @@ function writeProvenance(b: NodeBuild, imageId: string, pushed: string | undefin
         base: name === base,
       };
     }),
-    ...(world.git.head ? { gitCommit: world.git.head } : {}),
+    ...(node.source?.commit ?? world.git.head ? { gitCommit: node.source?.commit ?? world.git.head } : {}),
     builder: b.provenance.builder,
     invocationId: b.provenance.buildId,
     startedOn,
@@ -228,7 +229,7 @@ function imageLabels(b: NodeBuild): Record<string, string> {
   const baseImage = finalFrom !== undefined ? b.parents[finalFrom] : undefined;
   const labels: Record<string, string> = {
     'org.opencontainers.image.title': node.name,
-    'org.opencontainers.image.source': `file://${path.join(config.root, node.path)}`,
+    'org.opencontainers.image.source': node.source ? node.source.git : `file://${path.join(config.root, node.path)}`,
     [Labels.chain]: config.name,
     [Labels.node]: node.name,
     [Labels.tier]: node.tier,
@@ -237,7 +238,8 @@ function imageLabels(b: NodeBuild): Record<string, string> {
   };
   if (node.description) labels['org.opencontainers.image.description'] = node.description;
   if (node.version !== undefined) labels['org.opencontainers.image.version'] = node.version;
-  if (world.git.head) labels['org.opencontainers.image.revision'] = world.git.head;
+  const revision = node.source?.commit ?? world.git.head;
+  if (revision) labels['org.opencontainers.image.revision'] = revision;
   if (base && baseImage) {
     labels['org.opencontainers.image.base.name'] =
       base.kind === 'external' ? base.image : `${imageRepository(config, base.name)}:${fingerprintTag(world.fingerprints[base.name] as string)}`;

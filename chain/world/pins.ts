@@ -2,10 +2,14 @@
 import { ExitCode, fail } from '../core/errors.js';
 import type { LoadedChain } from '../config/load.js';
 import { readLock, type Lockfile, type Pin } from '../adapters/pins.js';
+import { resolveRef } from '../adapters/sources.js';
 import { resolveExternal, type WorldDeps } from './read.js';
 
 export interface Drift {
+  /** an external image, or a node's team repository */
+  kind: 'image' | 'source';
   node: string;
+  /** the image reference, or <repository>#<ref> */
   image: string;
   from?: string;
   to: string;
@@ -27,9 +31,21 @@ export async function resolvePins(loaded: LoadedChain, deps: WorldDeps, names: s
     const pin: Pin = now.kind === 'manifest' ? { image: node.image, digest: now.stored.digest as string, kind: 'manifest' } : { image: node.image, digest: now.stored.id as string, kind: 'image-id' };
     const was = previous?.externals[node.name];
     const moved = !was || was.image !== pin.image || was.digest !== pin.digest;
-    drift.push({ node: node.name, image: node.image, ...(was ? { from: was.digest } : {}), to: pin.digest, moved });
+    drift.push({ kind: 'image', node: node.name, image: node.image, ...(was ? { from: was.digest } : {}), to: pin.digest, moved });
     lock.externals[node.name] = pin;
   }
+  // Team repositories: the commit each ref points to now.
+  lock.sources = { ...previous?.sources };
+  for (const node of Object.values(config.nodes)) {
+    if (node.kind !== 'built' || !node.source || (names.length > 0 && !names.includes(node.name))) continue;
+    const commit = await resolveRef(node.source);
+    const was = previous?.sources?.[node.name];
+    const moved = !was || was.git !== node.source.git || was.ref !== node.source.ref || was.commit !== commit;
+    drift.push({ kind: 'source', node: node.name, image: `${node.source.git}#${node.source.ref}`, ...(was ? { from: was.commit } : {}), to: commit, moved });
+    lock.sources[node.name] = { git: node.source.git, ref: node.source.ref, commit };
+  }
+  for (const name of Object.keys(lock.sources)) if (!(config.nodes[name]?.kind === 'built' && (config.nodes[name] as { source?: unknown }).source)) delete lock.sources[name];
+  if (Object.keys(lock.sources).length === 0) delete lock.sources;
   for (const name of Object.keys(lock.externals)) if (config.nodes[name]?.kind !== 'external') delete lock.externals[name];
   return { lock, ...(previous ? { previous } : {}), drift };
 }

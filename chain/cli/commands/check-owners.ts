@@ -7,9 +7,8 @@ import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { ExitCode, fail } from '../../core/errors.js';
 import { adminMembers, governedKeys, nodeOfPath } from '../../core/ownership.js';
-import { loadChain } from '../../config/load.js';
 import { GitRepo } from '../../adapters/git.js';
-import { chainFile, type Run } from '../command.js';
+import { openChain, type Run } from '../command.js';
 import { table } from '../render/table.js';
 
 export interface Violation {
@@ -31,8 +30,8 @@ const parse = (text: string | undefined): unknown => {
 
 export const run: Run = async (_args, opts, io) => {
   if (!opts.since) fail('E_USAGE', 'check-owners needs --since <git ref>', { hint: 'e.g. chain check-owners --since origin/main' });
-  const file = chainFile(opts, io);
-  const { config } = loadChain(file);
+  const { file, loaded } = await openChain(opts, io);
+  const { config } = loaded;
   const git = new GitRepo(config.root);
   if (!(await git.exists(opts.since))) fail('E_GIT_REF', `'${opts.since}' is not a commit of the repository at ${config.root}`, { hint: 'fetch it, or name a branch, tag or commit that exists' });
   const chainYaml = path.basename(file);

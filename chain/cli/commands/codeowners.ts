@@ -7,9 +7,8 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, fail } from '../../core/errors.js';
 import type { ChainConfig } from '../../core/model.js';
-import { loadChain } from '../../config/load.js';
 import { writeFileAtomic } from '../../adapters/state.js';
-import { chainFile, type Run } from '../command.js';
+import { openChain, type Run } from '../command.js';
 
 export function codeowners(config: ChainConfig): string {
   const owners = (team: string) => {
@@ -26,7 +25,7 @@ export function codeowners(config: ChainConfig): string {
 }
 
 export const run: Run = async (_args, opts, io) => {
-  const { config } = loadChain(chainFile(opts, io));
+  const { config } = (await openChain(opts, io)).loaded;
   const file = path.resolve(io.cwd, opts.out ?? path.join(config.root, 'CODEOWNERS'));
   const wanted = codeowners(config);
   if (opts.check) {

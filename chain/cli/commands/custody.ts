@@ -1,10 +1,10 @@
 /** What `provenance`, `verify` and `why` share: finding a node's image and its records. */
 import { fail } from '../../core/errors.js';
 import { imageRepository } from '../../core/model.js';
-import { loadChain, type LoadedChain } from '../../config/load.js';
+import type { LoadedChain } from '../../config/load.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { ProvenanceStore } from '../../adapters/provenance-store.js';
-import { chainFile, type Io, type Options } from '../command.js';
+import { openChain, type Io, type Options } from '../command.js';
 
 export interface Custody {
   loaded: LoadedChain;
@@ -12,8 +12,8 @@ export interface Custody {
   store: ProvenanceStore;
 }
 
-export function openCustody(opts: Options, io: Io): Custody {
-  const loaded = loadChain(chainFile(opts, io));
+export async function openCustody(opts: Options, io: Io): Promise<Custody> {
+  const { loaded } = await openChain(opts, io);
   return { loaded, engine: io.engine ?? new DockerEngine(), store: new ProvenanceStore(loaded.config.root) };
 }
 

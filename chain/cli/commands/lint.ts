@@ -1,17 +1,15 @@
 /** `chain lint [node...] [--json]`: applies every policy in policies/ to the chain. */
 import path from 'node:path';
 import { ExitCode, fail } from '../../core/errors.js';
-import { loadChain } from '../../config/load.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { startGitRead } from '../../world/read.js';
 import { lintChain } from '../../policy/run.js';
-import { chainFile, type Run } from '../command.js';
+import { openChain, type Run } from '../command.js';
 import { renderLint } from '../render/lint.js';
 
 export const run: Run = async (args, opts, io) => {
-  const file = chainFile(opts, io);
+  const { file, loaded } = await openChain(opts, io);
   const gitRead = startGitRead(path.dirname(file));
-  const loaded = loadChain(file);
   for (const t of args) if (!loaded.config.nodes[t]) fail('E_UNKNOWN_NODE', `no node named '${t}'`, { hint: `nodes: ${Object.keys(loaded.config.nodes).sort().join(', ')}` });
   const engine = io.engine ?? new DockerEngine();
   // The engine only tells base images' ages; lint works without it.

@@ -15,11 +15,12 @@ import { versionFile, writeVersions } from '../../config/edit.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { GitRepo } from '../../adapters/git.js';
 import { LOCK_FILE, writeLock } from '../../adapters/pins.js';
+import { ensureSources } from '../../adapters/sources.js';
 import { registryClients } from '../../adapters/registry.js';
 import { StateStore, STATE_DIR, writeFileAtomic } from '../../adapters/state.js';
 import type { BuildSummary } from '../../exec/events.js';
 import { resolvePins, type Drift } from '../../world/pins.js';
-import { chainFile, type Io, type Run } from '../command.js';
+import { openChain, type Io, type Run } from '../command.js';
 import { run as build } from './build.js';
 
 export interface NightlyReport {
@@ -36,8 +37,9 @@ export interface NightlyReport {
 }
 
 export const run: Run = async (_args, opts, io) => {
-  const file = chainFile(opts, io);
-  let loaded = loadChain(file);
+  const opened = await openChain(opts, io);
+  const { file } = opened;
+  let loaded = opened.loaded;
   const { root } = loaded.config;
   const engine = io.engine ?? new DockerEngine();
   await engine.ping();
@@ -47,19 +49,21 @@ export const run: Run = async (_args, opts, io) => {
   const { lock, previous, drift } = await resolvePins(loaded, { engine, state: new StateStore(root), registry: registryClients() });
   const moved = drift.filter((d) => d.moved && d.from !== undefined);
   writeLock(root, lock);
+  await ensureSources(file); // team repositories at their new commits
 
   // 2. Versions: everything built on a moved base gets a patch bump, cascading down.
   const graph = chainGraph(loaded.config);
   const before = Object.fromEntries(Object.values(loaded.config.nodes).flatMap((n) => (n.kind === 'built' && n.version ? [[n.name, n.version]] : [])));
   const versions: Record<string, string> = {};
   for (const m of moved) {
-    for (const child of graph.children(m.node)) {
+    // A moved base bumps what is built on it; a moved team repository bumps its own node.
+    for (const child of m.kind === 'source' ? [m.node] : graph.children(m.node)) {
       const node = loaded.config.nodes[child];
       if (node?.kind !== 'built' || !node.version || versions[child]) continue;
       for (const c of cascade(loaded.config, graph, child, 'patch').changes) versions[c.node] ??= c.to;
     }
   }
-  const reason = moved.map((m) => `base ${m.image} moved to ${m.to}`).join('; ');
+  const reason = moved.map((m) => (m.kind === 'source' ? `${m.node}'s repository ${m.image} moved to ${m.to}` : `base ${m.image} moved to ${m.to}`)).join('; ');
   if (Object.keys(versions).length > 0) {
     writeVersions(loaded.config, versions);
     new StateStore(root).writeCascade({ reason, versions, at: new Date().toISOString() });
@@ -74,14 +78,16 @@ export const run: Run = async (_args, opts, io) => {
 
   // 4. A base whose subtree did not all succeed keeps its old pin (and its nodes their versions).
   const bad = new Set(summary.nodes.filter((n) => ['failed', 'blocked', 'cancelled'].includes(n.status)).map((n) => n.name));
-  const retried = moved.filter((m) => [...graph.descendants([m.node])].some((d) => bad.has(d))).map((m) => m.node);
+  const retried = moved.filter((m) => [m.node, ...graph.descendants([m.node])].some((d) => bad.has(d))).map((m) => m.node);
   if (retried.length > 0) {
     for (const name of retried) {
-      const old = previous?.externals[name];
-      if (old) lock.externals[name] = old;
+      const oldImage = previous?.externals[name];
+      const oldSource = previous?.sources?.[name];
+      if (oldImage) lock.externals[name] = oldImage;
+      if (oldSource && lock.sources) lock.sources[name] = oldSource;
     }
     writeLock(root, lock);
-    const revert = Object.fromEntries(Object.keys(versions).filter((n) => retried.some((m) => graph.descendants([m]).has(n)) && summary.nodes.find((r) => r.name === n)?.status !== 'built').map((n) => [n, before[n] as string]));
+    const revert = Object.fromEntries(Object.keys(versions).filter((n) => retried.some((m) => m === n || graph.descendants([m]).has(n)) && summary.nodes.find((r) => r.name === n)?.status !== 'built').map((n) => [n, before[n] as string]));
     if (Object.keys(revert).length > 0) writeVersions(loaded.config, revert);
   }
 

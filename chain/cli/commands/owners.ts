@@ -1,11 +1,10 @@
 /** `chain owners [--json]`: every node with its tier, owning team, members and contact. */
 import { ExitCode } from '../../core/errors.js';
-import { loadChain } from '../../config/load.js';
-import { chainFile, type Run } from '../command.js';
+import { openChain, type Run } from '../command.js';
 import { table } from '../render/table.js';
 
 export const run: Run = async (_args, opts, io) => {
-  const { config } = loadChain(chainFile(opts, io));
+  const { config } = (await openChain(opts, io)).loaded;
   const tierIndex = (t: string) => config.tiers.indexOf(t);
   const nodes = Object.values(config.nodes).sort((a, b) => tierIndex(a.tier) - tierIndex(b.tier) || a.name.localeCompare(b.name));
   const data = nodes.map((n) => {

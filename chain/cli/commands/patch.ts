@@ -7,10 +7,9 @@ import { ExitCode, fail } from '../../core/errors.js';
 import { chainGraph } from '../../core/graph.js';
 import type { ChainNode } from '../../core/model.js';
 import { cascade, LEVELS, type Cascade, type Level } from '../../core/versions.js';
-import { loadChain } from '../../config/load.js';
 import { writeVersions } from '../../config/edit.js';
 import { StateStore } from '../../adapters/state.js';
-import { chainFile, type Run } from '../command.js';
+import { openChain, type Run } from '../command.js';
 import { renderPlan } from '../render/plan.js';
 import { table } from '../render/table.js';
 import { planLoaded } from './plan-chain.js';
@@ -25,8 +24,7 @@ function render(c: Cascade, level: Level): string {
 }
 
 export const run: Run = async (args, opts, io) => {
-  const file = chainFile(opts, io);
-  const loaded = loadChain(file);
+  const { file, loaded } = await openChain(opts, io);
   const target = args[0];
   const node = target ? loaded.config.nodes[target] : undefined;
   if (!target || !node) return fail('E_UNKNOWN_NODE', `no node named '${target ?? ''}'`, { hint: 'chain patch <node> [--level patch|minor|major]' });

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { load as loadYaml } from 'js-yaml';
 import { nodesTouched } from '../../core/ownership.js';
 import { GitRepo } from '../../adapters/git.js';
+import { ensureSources } from '../../adapters/sources.js';
 import { fail } from '../../core/errors.js';
 import { assemblePlan, type Plan } from '../../core/plan.js';
 import { loadChain, type LoadedChain } from '../../config/load.js';
@@ -42,6 +43,7 @@ export interface Planned {
 
 export async function planChain(file: string, targets: string[], opts: Options, io: Io): Promise<Planned> {
   const gitRead = startGitRead(path.dirname(file)); // runs while the chain loads
+  await ensureSources(file);
   return planLoaded(loadChain(file), file, targets, opts, io, gitRead);
 }
 

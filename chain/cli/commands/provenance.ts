@@ -5,7 +5,7 @@ import { table } from '../render/table.js';
 import { openCustody } from './custody.js';
 
 export const run: Run = async (args, opts, io) => {
-  const c = openCustody(opts, io);
+  const c = await openCustody(opts, io);
   const node = args[0];
   if (!node || !c.loaded.config.nodes[node]) fail('E_UNKNOWN_NODE', `no node named '${node ?? ''}'`, { hint: `nodes: ${Object.keys(c.loaded.config.nodes).sort().join(', ')}` });
   const record = c.store.latest(node);

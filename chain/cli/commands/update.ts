@@ -4,25 +4,28 @@
  * `--check` only reports drift, and exits 1 when something moved.
  */
 import { ExitCode, fail } from '../../core/errors.js';
-import { loadChain } from '../../config/load.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { LOCK_FILE, writeLock } from '../../adapters/pins.js';
 import { registryClients } from '../../adapters/registry.js';
 import { StateStore } from '../../adapters/state.js';
+import { ensureSources } from '../../adapters/sources.js';
 import { resolvePins } from '../../world/pins.js';
-import { chainFile, type Run } from '../command.js';
+import { openChain, type Run } from '../command.js';
 import { table } from '../render/table.js';
 
 export const run: Run = async (args, opts, io) => {
-  const loaded = loadChain(chainFile(opts, io));
+  const { file, loaded } = await openChain(opts, io);
   const { config } = loaded;
-  const externals = Object.values(config.nodes).filter((n) => n.kind === 'external').map((n) => n.name);
-  for (const t of args) if (!externals.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is not an external node`, { hint: `external nodes: ${externals.join(', ')}` });
+  const pinned = Object.values(config.nodes).filter((n) => n.kind === 'external' || n.source).map((n) => n.name);
+  for (const t of args) if (!pinned.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is neither an external node nor one with a team repository`, { hint: `pinned nodes: ${pinned.join(', ')}` });
   const engine = io.engine ?? new DockerEngine();
   await engine.ping();
   const { lock, previous, drift } = await resolvePins(loaded, { engine, state: new StateStore(config.root), registry: registryClients() }, args);
   const moved = drift.filter((d) => d.moved);
-  if (!opts.check && (moved.length > 0 || !previous)) writeLock(config.root, lock);
+  if (!opts.check && (moved.length > 0 || !previous)) {
+    writeLock(config.root, lock);
+    await ensureSources(file); // check out the newly pinned commits
+  }
   if (opts.json) io.out(JSON.stringify({ check: opts.check ?? false, drift }, null, 2));
   else {
     const short = (d: string | undefined) => (d ? d.replace(/^.*sha256:/, '').slice(0, 12) : 'none');

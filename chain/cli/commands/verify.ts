@@ -7,7 +7,7 @@ import { table } from '../render/table.js';
 import { imageOf, openCustody } from './custody.js';
 
 export const run: Run = async (args, opts, io) => {
-  const c = openCustody(opts, io);
+  const c = await openCustody(opts, io);
   const { config } = c.loaded;
   const trusted = config.trustedKeys.map((file) => readPublicKey(file, c.loaded.source.locate(['trustedKeys'])));
   const target = await imageOf(c, args[0]);

@@ -51,7 +51,7 @@ function render(l: Lineage, prefix = '', last = true, root = true): string[] {
 }
 
 export const run: Run = async (args, opts, io) => {
-  const c = openCustody(opts, io);
+  const c = await openCustody(opts, io);
   const target = await imageOf(c, args[0]);
   const image = await c.engine.inspect(target.ref);
   const node = target.node ?? image?.labels['dev.chain.node'] ?? target.ref;

@@ -46,7 +46,7 @@ it('a new base under the same tag changes nothing until chain update finds it', 
   assert.is(plan.summary.build, 0, 'builds use the pin, not the moved tag');
   const check = await runCli(['update', '--check', '--json'], { cwd: dir, engine });
   assert.is(check.code, 1);
-  assert.equal((JSON.parse(check.out) as { drift: unknown[] }).drift, [{ node: 'busybox', image: BASE, from: original, to: fixed, moved: true }]);
+  assert.equal((JSON.parse(check.out) as { drift: unknown[] }).drift, [{ kind: 'image', node: 'busybox', image: BASE, from: original, to: fixed, moved: true }]);
   assert.equal(git(dir, 'status', '--porcelain'), '', '--check writes nothing');
 });
 
