@@ -46,7 +46,9 @@ export async function ensureSources(chainFile: string): Promise<void> {
   const root = path.dirname(chainFile);
   let raw: { nodes?: Record<string, { source?: SourceSpec }> };
   try {
-    raw = loadYaml(readFileSync(chainFile, 'utf8')) as typeof raw;
+    const text = readFileSync(chainFile, 'utf8');
+    if (!/\bsource\s*:/.test(text)) return; // no team repository: spare large chains a second parse
+    raw = loadYaml(text) as typeof raw;
   } catch {
     return; // the loader reports what is wrong with chain.yaml
   }
