@@ -7,7 +7,7 @@
  * report and posts the JSON to $CHAIN_WEBHOOK_URL when set. Run twice, it finds nothing to do.
  */
 import path from 'node:path';
-import { ExitCode } from '../../core/errors.js';
+import { ChainError, ExitCode } from '../../core/errors.js';
 import { chainGraph } from '../../core/graph.js';
 import { cascade } from '../../core/versions.js';
 import { loadChain } from '../../config/load.js';
@@ -34,6 +34,8 @@ export interface NightlyReport {
   retried: string[];
   committed?: { branch: string; commit: string };
   ok: boolean;
+  /** why the run stopped before building, when it did (a policy refusal, an engine gone, ...) */
+  error?: string;
 }
 
 export const run: Run = async (_args, opts, io) => {
@@ -73,7 +75,20 @@ export const run: Run = async (_args, opts, io) => {
   // 3. Build: plan, lint, test, push, sign, promote: exactly `chain build`.
   const out: string[] = [];
   const buildIo: Io = { ...io, out: (t) => out.push(t), live: false };
-  const code = await build([], { ...opts, json: true, ...(reason ? { reason } : {}) }, buildIo);
+  let code: ExitCode;
+  try {
+    code = await build([], { ...opts, json: true, ...(reason ? { reason } : {}) }, buildIo);
+  } catch (err) {
+    // Unattended: pins and versions go back (so the next night retries), the report still goes
+    // out, then the run fails with the error itself.
+    if (previous) writeLock(root, previous);
+    if (Object.keys(versions).length > 0) writeVersions(loaded.config, Object.fromEntries(Object.keys(versions).map((n) => [n, before[n] as string])));
+    if (err instanceof ChainError) {
+      const report: NightlyReport = { chain: loaded.config.name, date, moved, bumps: [], byOwner: {}, failed: [], retried: [], ok: false, error: err.problems.map((p) => `${p.code}: ${p.message}`).join('; ') };
+      await publishReport(report, opts.out, root, io);
+    }
+    throw err;
+  }
   const summary = JSON.parse(out.join('\n')) as BuildSummary;
 
   // 4. A base whose subtree did not all succeed keeps its old pin (and its nodes their versions).
@@ -115,17 +130,22 @@ export const run: Run = async (_args, opts, io) => {
     report.committed = { branch, commit: await git.commitOnBranch(branch, changed, message) };
   }
 
-  const reports = path.resolve(io.cwd, opts.out ?? path.join(root, STATE_DIR, 'reports'));
-  writeFileAtomic(path.join(reports, `nightly-${date}.json`), `${JSON.stringify(report, null, 2)}\n`);
-  writeFileAtomic(path.join(reports, `nightly-${date}.md`), renderMarkdown(report));
+  await publishReport(report, opts.out, root, io);
+  io.out(opts.json ? JSON.stringify(report, null, 2) : renderMarkdown(report));
+  return code;
+};
+
+/** Writes the JSON and Markdown report, and posts the JSON to $CHAIN_WEBHOOK_URL when set. */
+async function publishReport(report: NightlyReport, out: string | undefined, root: string, io: Io): Promise<void> {
+  const reports = path.resolve(io.cwd, out ?? path.join(root, STATE_DIR, 'reports'));
+  writeFileAtomic(path.join(reports, `nightly-${report.date}.json`), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileAtomic(path.join(reports, `nightly-${report.date}.md`), renderMarkdown(report));
   const webhook = process.env.CHAIN_WEBHOOK_URL;
   if (webhook) {
     const posted = await fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) }).then((r) => r.ok, () => false);
     if (!posted) io.err(`warning: could not post the report to the webhook ${new URL(webhook).origin}`);
   }
-  io.out(opts.json ? JSON.stringify(report, null, 2) : renderMarkdown(report));
-  return code;
-};
+}
 
 export function renderMarkdown(r: NightlyReport): string {
   const lines = [`# Nightly cascade of ${r.chain}, ${r.date}`, ''];
@@ -140,5 +160,6 @@ export function renderMarkdown(r: NightlyReport): string {
   if (r.failed.length > 0) lines.push('## Failed', '', ...r.failed.map((f) => `- ${f.node} (${f.owner}): ${f.error}${f.log ? ` (log: ${f.log})` : ''}`), '');
   if (r.retried.length > 0) lines.push(`Pins kept back for the next night: ${r.retried.join(', ')}.`, '');
   if (r.committed) lines.push(`Committed on \`${r.committed.branch}\` as ${r.committed.commit.slice(0, 12)}.`, '');
+  if (r.error) lines.push(`**The run stopped:** ${r.error}`, '');
   return `${lines.join('\n').trimEnd()}\n`;
 }

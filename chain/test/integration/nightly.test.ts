@@ -100,4 +100,20 @@ it('a failure in one subtree: the others are published, the failed subtree keeps
   assert.match(readFileSync(runtimeLayer, 'utf8'), /version: 1\.2\.1/, 'the failed node keeps its version');
 });
 
+it('a run stopped before building (a policy refusal) still reports, and leaves pins and versions for the next night', async () => {
+  const site = path.join(dir, 'layers/app/site/Dockerfile');
+  writeFileSync(site, `${readFileSync(site, 'utf8')}USER root\n`);
+  git(dir, 'commit', '-qam', 'site ends as root');
+  const pinned = pinOf();
+  const versions = git(dir, 'diff', '--stat');
+  shipped.push(await shipFixedBase(engine, original, 'night-3'));
+  const r = await runCli(['nightly', '--json'], { cwd: dir, engine });
+  assert.is(r.code, 1);
+  assert.match(r.err, /error\[E_POLICY\]: non-root: site/);
+  assert.is(received.at(-1)?.ok, false);
+  assert.match(received.at(-1)?.error ?? '', /^E_POLICY: non-root: site: the image ends as root/);
+  assert.is(pinOf(), pinned, 'the pin is back: the next night retries');
+  assert.is(git(dir, 'diff', '--stat'), versions, 'no version bump left behind');
+});
+
 it.run();
