@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import { CORE_SCHEMA, load } from 'js-yaml';
-import type { Document, LineCounter } from 'yaml';
+import type { Document, LineCounter, Pair } from 'yaml';
 
 /** The positional parser, loaded the first time a position is wanted. */
 let yamlModule: typeof import('yaml') | undefined;
@@ -76,21 +76,47 @@ export class YamlSource {
   locate(path: YamlPath, of: 'key' | 'value' = 'value'): Location {
     for (let depth = path.length; depth >= 0; depth--) {
       const prefix = path.slice(0, depth);
-      const { isMap, isPair, isScalar } = positional();
       if (of === 'key' && depth === path.length && depth > 0) {
-        const parent = prefix.length > 1 ? this.doc.getIn(prefix.slice(0, -1), true) : this.doc.contents;
-        if (isMap(parent)) {
-          const pair = parent.items.find((p) => isPair(p) && isScalar(p.key) && String(p.key.value) === String(prefix.at(-1)));
-          const range = pair && isScalar(pair.key) ? pair.key.range : undefined;
-          if (range) return this.at(range[0]);
-        }
+        const pair = this.pairAt(prefix);
+        const range = (pair?.key as { range?: [number, number, number] } | undefined)?.range;
+        if (range) return this.at(range[0]);
         continue;
       }
-      const node = depth === 0 ? this.doc.contents : this.doc.getIn(prefix, true);
+      const node = depth === 0 ? this.doc.contents : this.pairAt(prefix)?.value ?? this.seqItem(prefix);
       const range = (node as { range?: [number, number, number] } | undefined)?.range;
       if (range) return this.at(range[0]);
     }
     return { file: this.file, line: 1, col: 1 };
+  }
+
+  /** Each mapping's pairs by key, built once: a chain with many findings asks for many positions. */
+  private readonly pairIndex = new WeakMap<object, Map<string, Pair>>();
+
+  /** The key/value pair at a path whose last step is a mapping key. */
+  private pairAt(path: YamlPath): Pair | undefined {
+    const { isMap, isPair, isScalar } = positional();
+    const parent = path.length > 1 ? this.nodeAt(path.slice(0, -1)) : this.doc.contents;
+    if (!isMap(parent)) return undefined;
+    let index = this.pairIndex.get(parent);
+    if (!index) {
+      index = new Map();
+      for (const item of parent.items) if (isPair(item) && isScalar(item.key)) index.set(String(item.key.value), item as Pair);
+      this.pairIndex.set(parent, index);
+    }
+    return index.get(String(path.at(-1)));
+  }
+
+  private nodeAt(path: YamlPath): unknown {
+    return path.length === 0 ? this.doc.contents : this.pairAt(path)?.value ?? this.seqItem(path);
+  }
+
+  /** A sequence item: the last step is an index. */
+  private seqItem(path: YamlPath): unknown {
+    const { isSeq } = positional();
+    const last = path.at(-1);
+    if (typeof last !== 'number') return undefined;
+    const parent = this.nodeAt(path.slice(0, -1));
+    return isSeq(parent) ? parent.items[last] : undefined;
   }
 
   private at(offset: number): Location {
