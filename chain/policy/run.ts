@@ -7,13 +7,16 @@ import { gatherFacts } from './facts.js';
 import { lint, type LintResult } from './lint.js';
 import { loadPolicies } from './load.js';
 
-export async function lintChain(loaded: LoadedChain, names: string[], opts: { index?: GitIndex; engine?: DockerEngine; today?: Date } = {}): Promise<LintResult> {
+export async function lintChain(loaded: LoadedChain, names: string[], opts: { index?: GitIndex; engine?: DockerEngine; today?: Date } = {}): Promise<LintResult & { ageChecked: boolean }> {
   const policy = loadPolicies(loaded.config);
   const facts = await gatherFacts(loaded, names, opts.index, opts.engine);
-  return lint(policy, facts, {
+  // Whether some rule wants base image ages, which only the engine knows.
+  const ageChecked = policy.rules.some((r) => r.check === 'retirement' && Number(r.params.maxAgeDays ?? 0) > 0);
+  const result = lint(policy, facts, {
     config: loaded.config,
     graph: chainGraph(loaded.config),
     today: opts.today ?? new Date(),
     locate: (node, key) => loaded.source.locate(key ? ['nodes', node, key] : ['nodes', node], key ? 'value' : 'key'),
   });
+  return { ...result, ageChecked };
 }

@@ -16,6 +16,7 @@ export const run: Run = async (args, opts, io) => {
   const reachable = await engine.ping().then(() => true, () => false);
   const { index } = await gitRead;
   const result = await lintChain(loaded, args.length > 0 ? args : Object.keys(loaded.config.nodes), { ...(index ? { index } : {}), ...(reachable ? { engine } : {}) });
+  if (!reachable && result.ageChecked) io.err('note: the Docker Engine cannot be reached, so base image ages were not checked (retirement maxAgeDays)');
   io.out(opts.json ? JSON.stringify(result, null, 2) : renderLint(result, io.cwd));
   return result.summary.errors > 0 ? ExitCode.failed : ExitCode.ok;
 };
