@@ -35,6 +35,11 @@ interface ProgressEvent {
   aux?: { ID?: string; Digest?: string };
 }
 
+/** The X-Registry-Auth the engine wants for a push or pull; `{}` without credentials (it needs one). */
+function authconfig(host: string, credentials: Credentials | undefined): Record<string, string> {
+  return credentials ? { username: credentials.username, password: credentials.password, serveraddress: host } : {};
+}
+
 /** The engine relays registry failures as text: tell refused credentials from a registry that is down. */
 function registryError(host: string, message: string): ChainError {
   return /unauthori[sz]ed|authentication required|denied|401|403/i.test(message) ? registryRefused(host, /403|denied/i.test(message) ? 403 : 401) : registryDown(host, message);
@@ -201,8 +206,7 @@ export class DockerEngine {
   /** Pushes repo:tag; returns the manifest digest the registry answered with. */
   async push(repo: string, tag: string, credentials?: Credentials): Promise<string> {
     const host = repo.split('/')[0] as string;
-    const authconfig = credentials ? { username: credentials.username, password: credentials.password, serveraddress: host } : {};
-    const stream = await this.call(() => this.docker.getImage(`${repo}:${tag}`).push({ tag, authconfig }));
+    const stream = await this.call(() => this.docker.getImage(`${repo}:${tag}`).push({ tag, authconfig: authconfig(host, credentials) }));
     const events = await this.follow(stream);
     const failed = events.find((e) => e.errorDetail || e.error);
     if (failed) throw registryError(host, (failed.errorDetail?.message ?? failed.error ?? '').trim());
@@ -214,10 +218,9 @@ export class DockerEngine {
   /** Pulls an image by reference (repo@sha256:... for a parent a child needs); returns its ID. */
   async pull(ref: string, credentials?: Credentials): Promise<string> {
     const host = ref.split('/')[0] as string;
-    const authconfig = credentials ? { username: credentials.username, password: credentials.password, serveraddress: host } : {};
     let stream: NodeJS.ReadableStream;
     try {
-      stream = await this.call(() => this.docker.pull(ref, { authconfig }) as Promise<NodeJS.ReadableStream>);
+      stream = await this.call(() => this.docker.pull(ref, { authconfig: authconfig(host, credentials) }) as Promise<NodeJS.ReadableStream>);
     } catch (err) {
       if (err instanceof ChainError) throw err;
       throw registryError(host, describe(err));

@@ -2,12 +2,13 @@
 import { lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedChain } from '../config/load.js';
-import { snapshotContext } from '../adapters/context.js';
+import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { GitIndex } from '../adapters/git.js';
 import type { NodeFacts } from './checks.js';
 
-export async function gatherFacts(loaded: LoadedChain, names: string[], index: GitIndex | undefined, engine?: DockerEngine): Promise<NodeFacts[]> {
+/** `snapshots`: contexts already read (by `chain build`'s plan), so they are not walked twice. */
+export async function gatherFacts(loaded: LoadedChain, names: string[], index: GitIndex | undefined, engine?: DockerEngine, snapshots: Record<string, ContextSnapshot> = {}): Promise<NodeFacts[]> {
   const { config, dockerfiles } = loaded;
   const out: NodeFacts[] = [];
   for (const name of names) {
@@ -19,7 +20,7 @@ export async function gatherFacts(loaded: LoadedChain, names: string[], index: G
       continue;
     }
     const contextDir = path.join(config.root, node.path);
-    const snapshot = snapshotContext(config.root, node.path, node.dockerfile, index);
+    const snapshot = snapshots[name] ?? snapshotContext(config.root, node.path, node.dockerfile, index);
     const files: NodeFacts['files'] = [];
     const symlinks: NodeFacts['symlinks'] = [];
     for (const [rel, hash] of Object.entries(snapshot.files)) {

@@ -2,14 +2,19 @@
 import type { LoadedChain } from '../config/load.js';
 import { chainGraph } from '../core/graph.js';
 import type { DockerEngine } from '../adapters/docker.js';
+import type { ContextSnapshot } from '../adapters/context.js';
 import type { GitIndex } from '../adapters/git.js';
 import { gatherFacts } from './facts.js';
 import { lint, type LintResult } from './lint.js';
 import { loadPolicies } from './load.js';
 
-export async function lintChain(loaded: LoadedChain, names: string[], opts: { index?: GitIndex; engine?: DockerEngine; today?: Date } = {}): Promise<LintResult & { ageChecked: boolean }> {
+export async function lintChain(
+  loaded: LoadedChain,
+  names: string[],
+  opts: { index?: GitIndex; engine?: DockerEngine; today?: Date; snapshots?: Record<string, ContextSnapshot> } = {},
+): Promise<LintResult & { ageChecked: boolean }> {
   const policy = loadPolicies(loaded.config);
-  const facts = await gatherFacts(loaded, names, opts.index, opts.engine);
+  const facts = await gatherFacts(loaded, names, opts.index, opts.engine, opts.snapshots);
   // Whether some rule wants base image ages, which only the engine knows.
   const ageChecked = policy.rules.some((r) => r.check === 'retirement' && Number(r.params.maxAgeDays ?? 0) > 0);
   const result = lint(policy, facts, {

@@ -53,7 +53,7 @@ export const run: Run = async (args, opts, io) => {
     // Policies first: a node that breaks an error rule is not built; warnings are shown.
     const toBuild = plan.nodes.filter((n) => n.action === 'build').map((n) => n.name);
     if (toBuild.length > 0) {
-      const result = await lintChain(world.loaded, toBuild, { engine });
+      const result = await lintChain(world.loaded, toBuild, { engine, snapshots: world.snapshots });
       for (const v of result.violations.filter((x) => x.severity === 'warn')) io.err(`policy warning: ${violationLine(v, io.cwd)}`);
       const errors = result.violations.filter((v) => v.severity === 'error');
       if (errors.length > 0) {

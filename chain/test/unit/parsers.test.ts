@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readDockerfile, rewriteImages } from '../../core/dockerfile.js';
-import { parseLsFiles } from '../../adapters/git.js';
+import { modifiedPaths, parseLsFiles } from '../../adapters/git.js';
 import { buildResult } from '../../adapters/docker.js';
 import { labelInstruction } from '../../exec/build-node.js';
 import { gitBlobHash } from '../../adapters/context.js';
@@ -53,6 +53,11 @@ test('parseLsFiles: tracked blobs, leaving out modified, unmerged and submodules
     ['bin/run', '100755 bbb'],
     ['link with space', '120000 fff'],
   ]);
+});
+
+test('modifiedPaths: work-tree changes only, relative to the queried folder', () => {
+  const status = [' M chain/layers/a.txt', 'M  chain/staged-only.txt', 'MM chain/both.txt', ' D chain/gone.txt', ' M elsewhere/x', ''].join('\0');
+  assert.equal([...modifiedPaths(status, 'chain/')].sort(), ['both.txt', 'gone.txt', 'layers/a.txt']);
 });
 
 test('gitBlobHash equals git hash-object', () => {
