@@ -15,12 +15,13 @@ process.on('SIGINT', onSignal);
 process.on('SIGTERM', onSignal);
 
 const live = Boolean(process.stderr.isTTY) && !process.env.NO_COLOR && !process.env.CI;
-const code = await run(process.argv.slice(2), {
+process.exitCode = await run(process.argv.slice(2), {
   cwd: process.cwd(),
+  env: process.env,
   out: (text) => process.stdout.write(`${text}\n`),
   err: (text) => process.stderr.write(`${text}\n`),
+  write: (text) => process.stderr.write(text),
   live,
   columns: () => process.stderr.columns ?? 80,
   signal: interrupt.signal,
 });
-process.exitCode = code;

@@ -7,10 +7,10 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { decodeBase64 } from '../provenance/dsse.js';
-import type { Envelope, Statement } from '../provenance/types.js';
+import type { Envelope, Statement, StoredRecord } from '../provenance/types.js';
 import { STATE_DIR, writeFileAtomic } from './state.js';
 
-export type StoredRecord = { address: string; envelope: Envelope; statement: Statement } | { address: string; corrupt: string };
+export type { StoredRecord } from '../provenance/types.js';
 
 const hex = (digest: string) => digest.replace(/^sha256:/, '');
 

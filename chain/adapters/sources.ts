@@ -4,17 +4,11 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { load as loadYaml } from 'js-yaml';
 import { simpleGit } from 'simple-git';
-import { fail } from '../core/errors.js';
-import { readLock } from './pins.js';
+import { ExitCode, fail } from '../core/errors.js';
+import type { Checkout, SourceSpec } from '../core/model.js';
+import type { Lockfile } from './pins.js';
 import { STATE_DIR } from './state.js';
-
-export interface SourceSpec {
-  git: string;
-  ref: string;
-  path?: string;
-}
 
 export const sourceDir = (root: string, node: string) => path.join(root, STATE_DIR, 'sources', node);
 
@@ -34,31 +28,21 @@ export async function resolveRef(spec: SourceSpec): Promise<string> {
   try {
     out = await simpleGit().raw(['ls-remote', spec.git, spec.ref]);
   } catch (err) {
-    return fail('E_SOURCE_FETCH', `cannot reach the team repository ${spec.git}: ${(err as Error).message.split('\n')[0]}`, { hint: 'check source.git in chain.yaml and the credentials git uses' }, 3);
+    return fail('E_SOURCE_FETCH', `cannot reach the team repository ${spec.git}: ${(err as Error).message.split('\n')[0]}`, { hint: 'check source.git in chain.yaml and the credentials git uses' }, ExitCode.environment);
   }
   const commit = out.split('\n').map((l) => l.split('\t')).find(([, name]) => name === spec.ref || name === `refs/heads/${spec.ref}` || name === `refs/tags/${spec.ref}`)?.[0];
   if (!commit) return fail('E_SOURCE_REF', `${spec.git} has no branch or tag '${spec.ref}'`, { hint: 'fix source.ref in chain.yaml' });
   return commit;
 }
 
-/** Fetches every team repository of the chain into the cache, at its pinned commit. */
-export async function ensureSources(chainFile: string): Promise<void> {
-  const root = path.dirname(chainFile);
-  let raw: { nodes?: Record<string, { source?: SourceSpec }> };
-  try {
-    const text = readFileSync(chainFile, 'utf8');
-    if (!/\bsource\s*:/.test(text)) return; // no team repository: spare large chains a second parse
-    raw = loadYaml(text) as typeof raw;
-  } catch {
-    return; // the loader reports what is wrong with chain.yaml
-  }
-  const lock = readLock(root);
-  for (const [node, def] of Object.entries(raw?.nodes ?? {})) {
-    const spec = def?.source;
-    if (!spec?.git || !spec.ref) continue;
+/** Fetches each node's team repository into the cache, at its pinned commit (else its ref's tip). */
+export async function fetchSources(root: string, chainFile: string, specs: Readonly<Record<string, SourceSpec>>, lock: Lockfile | undefined): Promise<Record<string, Checkout>> {
+  const checkouts: Record<string, Checkout> = {};
+  for (const [node, spec] of Object.entries(specs)) {
     const pin = lock?.sources?.[node];
     const want = pin && pin.git === spec.git && pin.ref === spec.ref ? pin.commit : await resolveRef(spec);
     const dir = sourceDir(root, node);
+    checkouts[node] = { dir, commit: want };
     if (checkedOut(dir) === want) continue;
     try {
       if (!existsSync(path.join(dir, '.git'))) await simpleGit().clone(spec.git, dir, ['--quiet', '--no-checkout']);
@@ -66,7 +50,8 @@ export async function ensureSources(chainFile: string): Promise<void> {
       await git.raw(['fetch', '--quiet', 'origin', spec.ref]);
       await git.raw(['checkout', '--quiet', '--detach', want]);
     } catch (err) {
-      fail('E_SOURCE_FETCH', `cannot fetch ${spec.git} (${spec.ref}) for node ${node}: ${(err as Error).message.split('\n')[0]}`, { hint: 'check source.git and source.ref in chain.yaml', location: { file: chainFile } }, 3);
+      fail('E_SOURCE_FETCH', `cannot fetch ${spec.git} (${spec.ref}) for node ${node}: ${(err as Error).message.split('\n')[0]}`, { hint: 'check source.git and source.ref in chain.yaml', location: { file: chainFile } }, ExitCode.environment);
     }
   }
+  return checkouts;
 }

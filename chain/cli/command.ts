@@ -1,59 +1,55 @@
 /**
- * What every command shares: the I/O it is given, the parsed options, and finding the chain.
- * Commands return an exit code and write only through `out`/`err`; main.ts prints and exits.
+ * What a command is: it takes the parsed command line and the dependencies the composition root
+ * made, and returns data and an exit code. It never prints its result: cli/main.ts renders the
+ * data as text (the command's render) or JSON, and prints it.
  */
 import path from 'node:path';
 import { fail, type ExitCode } from '../core/errors.js';
-import { findChainFile, loadChain, type LoadedChain } from '../config/load.js';
-import { ensureSources } from '../adapters/sources.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import { findChainFile } from '../config/find.js';
+import type { AppDeps } from '../app/deps.js';
+import type { Options } from './options.js';
 
-export interface Io {
-  cwd: string;
-  out: (text: string) => void;
+/** The terminal, for commands that show progress while they run. */
+export interface Terminal {
+  /** a line on stderr */
   err: (text: string) => void;
-  /** progress output goes to a terminal that can redraw (and NO_COLOR/CI are not set) */
-  live?: boolean;
-  columns?: () => number;
-  /** aborted on SIGINT/SIGTERM */
-  signal?: AbortSignal;
-  /** the engine to use instead of the default one (tests) */
-  engine?: DockerEngine;
+  /** raw text on stderr (a live view redraws itself) */
+  write: (text: string) => void;
+  /** stderr is a terminal that can redraw (and NO_COLOR/CI are not set) */
+  live: boolean;
+  columns: () => number;
 }
 
-export interface Options {
-  file?: string;
-  json?: boolean;
-  force?: boolean;
-  verbose?: boolean;
-  format?: string;
-  jobs?: string;
-  'fail-fast'?: boolean;
-  atomic?: boolean;
-  'no-wait'?: boolean;
-  'test-timeout'?: string;
-  'sign-key'?: string;
-  push?: boolean;
-  reason?: string;
-  level?: string;
-  'dry-run'?: boolean;
-  out?: string;
-  name?: string;
-  check?: boolean;
-  since?: string;
+export interface CommandContext {
+  /** the positional arguments after the command's name */
+  args: string[];
+  opts: Options;
+  deps: AppDeps;
+  terminal: Terminal;
 }
 
-export type Run = (args: string[], opts: Options, io: Io) => Promise<ExitCode>;
-
-export function chainFile(opts: Options, io: Io): string {
-  return opts.file ? path.resolve(io.cwd, opts.file) : findChainFile(io.cwd);
+export interface Outcome<T> {
+  data: T;
+  /** 0 unless said */
+  exitCode?: ExitCode;
 }
 
-/** Finds chain.yaml, fetches the team repositories it names, and loads it. */
-export async function openChain(opts: Options, io: Io): Promise<{ file: string; loaded: LoadedChain }> {
-  const file = chainFile(opts, io);
-  await ensureSources(file);
-  return { file, loaded: loadChain(file) };
+export interface View {
+  cwd: string;
+  opts: Options;
+}
+
+export interface Command<T> {
+  run(ctx: CommandContext): Promise<Outcome<T>>;
+  /** the data for people */
+  render(data: T, view: View): string;
+  /** what --json prints, when it is not the data itself */
+  json?(data: T): unknown;
+}
+
+/** chain.yaml: --file, else found in the current folder or above. */
+export function chainFile(ctx: CommandContext): string {
+  return ctx.opts.file ? path.resolve(ctx.deps.cwd, ctx.opts.file) : findChainFile(ctx.deps.cwd);
 }
 
 export function positiveInt(value: string | undefined, fallback: number, option: string): number {
@@ -61,4 +57,11 @@ export function positiveInt(value: string | undefined, fallback: number, option:
   const n = Number(value);
   if (!Number.isInteger(n) || n < 1) fail('E_USAGE', `--${option} takes a whole number of at least 1, not '${value}'`, { hint: `e.g. --${option} ${fallback}` });
   return n;
+}
+
+/** The one positional a command needs, or a usage error naming what to give. */
+export function nodeArg(ctx: CommandContext, nodes: Record<string, unknown>, what = 'a node'): string {
+  const name = ctx.args[0];
+  if (name !== undefined && Object.hasOwn(nodes, name)) return name;
+  return fail('E_UNKNOWN_NODE', name === undefined ? `name ${what}` : `no node named '${name}'`, { hint: `nodes: ${Object.keys(nodes).sort().join(', ')}` });
 }

@@ -1,76 +1,36 @@
-/** Parses the command line, runs a command, prints errors. Returns the exit code; never exits. */
+/** Parses the command line, runs a command, prints its result or its errors. Returns the exit code; never exits. */
 import { parseArgs } from 'node:util';
-import { chainVersion } from '../version.js';
+import { chainVersion } from '../adapters/version.js';
 import { ChainError, ExitCode, fail } from '../core/errors.js';
-import type { Io, Options } from './command.js';
-import { commands } from './commands/index.js';
+import { commands, helpText, usage, usageLine, type CommandSpec } from './commands/index.js';
+import { COMMON_OPTIONS, OPTIONS, parseConfig, type OptionName, type Options } from './options.js';
 import { renderProblems } from './render/problems.js';
+import { createDeps, createTerminal, type ProcessIo } from './root.js';
 
-const OPTIONS = {
-  file: { type: 'string', short: 'f' },
-  json: { type: 'boolean' },
-  force: { type: 'boolean' },
-  verbose: { type: 'boolean', short: 'v' },
-  format: { type: 'string' },
-  jobs: { type: 'string', short: 'j' },
-  'fail-fast': { type: 'boolean' },
-  atomic: { type: 'boolean' },
-  'no-wait': { type: 'boolean' },
-  'test-timeout': { type: 'string' },
-  'sign-key': { type: 'string' },
-  push: { type: 'boolean' },
-  reason: { type: 'string' },
-  level: { type: 'string' },
-  'dry-run': { type: 'boolean' },
-  out: { type: 'string' },
-  name: { type: 'string' },
-  check: { type: 'boolean' },
-  since: { type: 'string' },
-  help: { type: 'boolean', short: 'h' },
-  version: { type: 'boolean' },
-} as const;
+export type { ProcessIo } from './root.js';
 
-function usage(): string {
-  const width = Math.max(...Object.keys(commands).map((c) => c.length));
-  return [
-    'chain: a declarative container supply chain',
-    '',
-    'Usage: chain <command> [options]',
-    '',
-    ...Object.entries(commands).map(([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`),
-    '',
-    'Options: --file <chain.yaml> (default: found in this folder or above), --json, --help',
-    'Exit codes: 0 ok, 1 a node failed, 2 bad input or usage, 3 environment (engine, lock), 4 registry, 130 interrupted',
-  ].join('\n');
-}
-
-
-export async function run(argv: string[], io: Io): Promise<ExitCode> {
+export async function run(argv: string[], io: ProcessIo): Promise<ExitCode> {
   try {
-    let parsed;
-    try {
-      parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
-    } catch (err) {
-      return fail('E_USAGE', (err as Error).message, { hint: 'run chain --help for the commands and their options' });
+    // A first, lenient pass finds the command; the second takes only the options it declares.
+    const first = parseArgs({ args: argv, options: parseConfig(Object.keys(OPTIONS) as OptionName[]), allowPositionals: true, strict: false });
+    const [name] = first.positionals;
+    if (!name) {
+      if (first.values.version) io.out(chainVersion());
+      else io.out(usage());
+      return first.values.version || first.values.help ? ExitCode.ok : ExitCode.input;
     }
-    const { values, positionals } = parsed;
-    const [name, ...args] = positionals;
-    if (values.version) {
-      io.out(chainVersion());
-      return ExitCode.ok;
-    }
-    if (!name || (values.help && !name)) {
-      io.out(usage());
-      return name || values.help ? ExitCode.ok : ExitCode.input;
-    }
-    const command = commands[name];
-    if (!command) return fail('E_USAGE', `unknown command '${name}'`, { hint: `commands: ${Object.keys(commands).join(', ')}` });
+    const spec = commands[name];
+    if (!spec || !Object.hasOwn(commands, name)) return fail('E_USAGE', `unknown command '${name}'`, { hint: `commands: ${Object.keys(commands).join(', ')}` });
+    const { values, positionals } = parseCommandLine(argv, name, spec);
     if (values.help) {
-      io.out(`${command.usage}\n\n${command.summary}`);
+      io.out(helpText(name, spec));
       return ExitCode.ok;
     }
-    const { run: runCommand } = await command.load();
-    return await runCommand(args, values as Options, io);
+    const { command } = await spec.load();
+    const opts = values as Options;
+    const outcome = await command.run({ args: positionals.slice(1), opts, deps: createDeps(io), terminal: createTerminal(io) });
+    io.out(opts.json ? JSON.stringify(command.json ? command.json(outcome.data) : outcome.data, null, 2) : command.render(outcome.data, { cwd: io.cwd, opts }));
+    return outcome.exitCode ?? ExitCode.ok;
   } catch (err) {
     if (err instanceof ChainError) {
       io.err(renderProblems(err.problems, io.cwd));
@@ -78,5 +38,15 @@ export async function run(argv: string[], io: Io): Promise<ExitCode> {
     }
     io.err(`internal error (a bug in chain; please report it):\n${(err as Error).stack ?? String(err)}`);
     return ExitCode.internal;
+  }
+}
+
+function parseCommandLine(argv: string[], name: string, spec: CommandSpec) {
+  try {
+    return parseArgs({ args: argv, options: parseConfig([...COMMON_OPTIONS, ...spec.options]), allowPositionals: true, strict: true });
+  } catch (err) {
+    const message = (err as Error).message.split('\n')[0] ?? '';
+    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
+    return fail('E_USAGE', unknown ? `chain ${name} takes no option ${unknown}` : `chain ${name}: ${message}`, { hint: `usage: ${usageLine(name, spec)} (chain ${name} --help explains each)` });
   }
 }

@@ -3,7 +3,7 @@ import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { buildGraph } from '../core/graph.js';
 import type { ChainConfig } from '../core/model.js';
-import type { NodeDockerfile } from './load.js';
+import type { NodeDockerfile } from './node.js';
 import type { YamlSource } from './yaml-source.js';
 
 export function checkGraph(config: ChainConfig, dockerfiles: Record<string, NodeDockerfile>, source: YamlSource): Problem[] {

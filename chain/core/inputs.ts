@@ -53,3 +53,31 @@ export interface BuildRecord {
 
 /** An image the local engine has: what a build can be pinned to. */
 export type LocalImage = StoredImage & { id: string };
+
+/** A tag of the chain's images in the local engine: its image and the fingerprint label it carries. */
+export interface TaggedImage {
+  id: string;
+  fingerprint?: string;
+}
+
+/** What the image stores hold for the chain, as observed; the planner decides what satisfies a node. */
+export interface StoreObservations {
+  /** false when the store could not be reached: planned as if no image existed */
+  reachable: boolean;
+  /** why it could not be reached, said once */
+  problem?: string;
+  /** the local engine: every tag of the chain's images */
+  local: ReadonlyMap<string, TaggedImage>;
+  /** with a registry: what it holds under each built node's fingerprint tag (repo@sha256:... and its fingerprint label) */
+  registry?: Readonly<Record<string, { digest: string; fingerprint?: string }>>;
+}
+
+/** Everything read from the world that the planner decides on. */
+export interface Observations {
+  inputs: Record<string, NodeInputs>;
+  fingerprints: Record<string, string>;
+  /** external nodes as pinned or resolved */
+  externals: Record<string, StoredImage>;
+  store: StoreObservations;
+  records: Record<string, BuildRecord | undefined>;
+}

@@ -25,6 +25,21 @@ interface NodeCommon {
   from: ParentRef[];
 }
 
+/** A node's context in its team's own repository, as chain.yaml names it. */
+export interface SourceSpec {
+  git: string;
+  ref: string;
+  /** the folder inside that repository */
+  path?: string;
+}
+
+/** A team repository's checkout, fetched between the two phases of loading the chain. */
+export interface Checkout {
+  /** absolute folder of the checkout */
+  dir: string;
+  commit: string;
+}
+
 /** A context in a team's own repository, and the commit chain.lock pins it to. */
 export interface TeamSource {
   git: string;

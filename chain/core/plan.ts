@@ -3,9 +3,9 @@
  * store, the last build records) to what must be rebuilt and why. No I/O here.
  */
 import type { ChainGraph } from './graph.js';
-import type { BuildRecord, NodeInputs, StoredImage } from './inputs.js';
+import type { Observations, StoredImage } from './inputs.js';
 import semver from 'semver';
-import { recordableArgs, type ChainConfig, type ChainNode } from './model.js';
+import { fingerprintTag, imageRepository, recordableArgs, type ChainConfig, type ChainNode } from './model.js';
 import type { Reason } from './reasons.js';
 
 /** hold: it would build, but a parent's new version is outside the range it accepts (or a parent is held). */
@@ -41,19 +41,13 @@ export interface Plan {
   summary: { build: number; skip: number; hold: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary> };
 }
 
-export interface PlanInput {
+export interface PlanInput extends Observations {
   chain: ChainConfig;
   graph: ChainGraph;
   /** nodes the user named; empty means the whole chain */
   targets: string[];
   /** nodes to rebuild even when their image exists */
   force: ReadonlySet<string>;
-  inputs: Record<string, NodeInputs>;
-  fingerprints: Record<string, string>;
-  /** images found in the store by fingerprint (built nodes) or resolved (external nodes) */
-  images: Record<string, StoredImage | undefined>;
-  records: Record<string, BuildRecord | undefined>;
-  storeReachable: boolean;
   /** --since: only the nodes these changes touch, their descendants, and what those need */
   since?: { ref: string; touched: ReadonlyMap<string, string[]> };
 }
@@ -86,7 +80,7 @@ export function assemblePlan(input: PlanInput): Plan {
       if (!node) throw new Error(`plan: unknown node ${name}`);
       const fingerprint = input.fingerprints[name];
       if (fingerprint === undefined) throw new Error(`plan: no fingerprint for ${name}`);
-      const image = input.images[name];
+      const image = satisfying(name, fingerprint, input);
       let action: Action = 'skip';
       let reasons: Reason[] = [];
       if (node.kind === 'built') {
@@ -123,7 +117,7 @@ export function assemblePlan(input: PlanInput): Plan {
   const hold = built.filter((n) => n.action === 'hold').length;
   return {
     chain: chain.name,
-    storeReachable: input.storeReachable,
+    storeReachable: input.store.reachable,
     nodes,
     waves,
     summary: {
@@ -135,6 +129,21 @@ export function assemblePlan(input: PlanInput): Plan {
       byOwner,
     },
   };
+}
+
+/**
+ * The image that satisfies a node now: an external node's pinned or resolved image; for a built
+ * node, an image tagged with its fingerprint tag whose label carries the whole fingerprint (the
+ * tag holds only 12 hex digits). With a registry, the registry decides, so that a runner with an
+ * empty engine plans the same; the local image, when it matches too, spares a pull.
+ */
+export function satisfying(name: string, fingerprint: string, input: Pick<PlanInput, 'chain' | 'externals' | 'store'>): StoredImage | undefined {
+  if (input.chain.nodes[name]?.kind === 'external') return input.externals[name];
+  const tagged = input.store.local.get(`${imageRepository(input.chain, name)}:${fingerprintTag(fingerprint)}`);
+  const local = tagged?.fingerprint === fingerprint ? { id: tagged.id } : undefined;
+  if (!input.store.registry) return local;
+  const remote = input.store.registry[name];
+  return remote?.fingerprint === fingerprint ? { ...local, digest: remote.digest } : undefined;
 }
 
 /** A parent whose version is outside the range this node accepts: the node waits for its team. */

@@ -11,7 +11,7 @@ import { loadPolicies } from './load.js';
 export async function lintChain(
   loaded: LoadedChain,
   names: string[],
-  opts: { index?: GitIndex; engine?: DockerEngine; today?: Date; snapshots?: Record<string, ContextSnapshot> } = {},
+  opts: { index?: GitIndex; engine?: DockerEngine; today: Date; snapshots?: Record<string, ContextSnapshot> },
 ): Promise<LintResult & { ageChecked: boolean }> {
   const policy = loadPolicies(loaded.config);
   const facts = await gatherFacts(loaded, names, opts.index, opts.engine, opts.snapshots);
@@ -20,7 +20,7 @@ export async function lintChain(
   const result = lint(policy, facts, {
     config: loaded.config,
     graph: chainGraph(loaded.config),
-    today: opts.today ?? new Date(),
+    today: opts.today,
     locate: (node, key) => loaded.source.locate(key ? ['nodes', node, key] : ['nodes', node], key ? 'value' : 'key'),
   });
   return { ...result, ageChecked };

@@ -49,3 +49,6 @@ export interface Envelope {
   payload: string;
   signatures: { keyid?: string; sig: string }[];
 }
+
+/** A stored record: the envelope and its statement, or why it cannot be trusted. */
+export type StoredRecord = { address: string; envelope: Envelope; statement: Statement } | { address: string; corrupt: string };

@@ -5,9 +5,8 @@
  * image's layers start with its base parent's layers, so a record cannot claim another parent.
  */
 import type { KeyObject } from 'node:crypto';
-import type { StoredRecord } from '../adapters/provenance-store.js';
 import { verifyEnvelope } from './dsse.js';
-import type { Statement } from './types.js';
+import type { Statement, StoredRecord } from './types.js';
 
 export interface InspectedImage {
   id: string;

@@ -20,10 +20,14 @@ export interface CliResult {
   err: string;
 }
 
-export async function runCli(argv: string[], opts: { cwd: string; engine?: DockerEngine }): Promise<CliResult> {
+/**
+ * Runs the CLI in this process with its own environment: `env` is all chain sees (none of the
+ * test process's own), so a test sets credentials or a webhook without touching process.env.
+ */
+export async function runCli(argv: string[], opts: { cwd: string; engine?: DockerEngine; env?: Record<string, string> }): Promise<CliResult> {
   const out: string[] = [];
   const err: string[] = [];
-  const code = await run(argv, { cwd: opts.cwd, out: (t) => out.push(t), err: (t) => err.push(t), ...(opts.engine ? { engine: opts.engine } : {}) });
+  const code = await run(argv, { cwd: opts.cwd, env: opts.env ?? {}, out: (t) => out.push(t), err: (t) => err.push(t), ...(opts.engine ? { engine: opts.engine } : {}) });
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
 

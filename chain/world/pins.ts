@@ -3,7 +3,7 @@ import { ExitCode, fail } from '../core/errors.js';
 import type { LoadedChain } from '../config/load.js';
 import { readLock, type Lockfile, type Pin } from '../adapters/pins.js';
 import { resolveRef } from '../adapters/sources.js';
-import { resolveExternal, type WorldDeps } from './read.js';
+import { resolveExternal, type ResolveDeps } from './externals.js';
 
 export interface Drift {
   /** an external image, or a node's team repository */
@@ -17,7 +17,7 @@ export interface Drift {
 }
 
 /** The lock as it would be with every named external (all by default) resolved now. */
-export async function resolvePins(loaded: LoadedChain, deps: WorldDeps, names: string[] = []): Promise<{ lock: Lockfile; previous?: Lockfile; drift: Drift[] }> {
+export async function resolvePins(loaded: LoadedChain, deps: ResolveDeps, names: string[] = []): Promise<{ lock: Lockfile; previous?: Lockfile; drift: Drift[] }> {
   const { config } = loaded;
   const previous = readLock(config.root);
   const lock: Lockfile = { lockfileVersion: 1, externals: { ...previous?.externals } };

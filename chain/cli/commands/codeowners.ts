@@ -7,8 +7,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { ExitCode, fail } from '../../core/errors.js';
 import type { ChainConfig } from '../../core/model.js';
+import { openChain } from '../../app/open.js';
 import { writeFileAtomic } from '../../adapters/state.js';
-import { openChain, type Run } from '../command.js';
+import { chainFile, type Command } from '../command.js';
 
 export function codeowners(config: ChainConfig): string {
   const owners = (team: string) => {
@@ -24,11 +25,21 @@ export function codeowners(config: ChainConfig): string {
   return `${lines.join('\n')}\n`;
 }
 
-export const run: Run = async (_args, opts, io) => {
-  const { config } = (await openChain(opts, io)).loaded;
-  const file = path.resolve(io.cwd, opts.out ?? path.join(config.root, 'CODEOWNERS'));
-  const wanted = codeowners(config);
-  if (opts.check) {
+export interface CodeownersResult {
+  file: string;
+  /** what was done: written, or checked (and found up to date) */
+  action: 'written' | 'checked';
+}
+
+export const command: Command<CodeownersResult> = {
+  async run(ctx) {
+    const { config } = await openChain(chainFile(ctx));
+    const file = path.resolve(ctx.deps.cwd, ctx.opts.out ?? path.join(config.root, 'CODEOWNERS'));
+    const wanted = codeowners(config);
+    if (!ctx.opts.check) {
+      writeFileAtomic(file, wanted);
+      return { data: { file, action: 'written' } };
+    }
     let current = '';
     try {
       current = readFileSync(file, 'utf8');
@@ -36,10 +47,7 @@ export const run: Run = async (_args, opts, io) => {
       // missing counts as out of date
     }
     if (current !== wanted) fail('E_CODEOWNERS_STALE', `${file} does not match chain.yaml`, { hint: 'run chain codeowners and commit the result', location: { file } }, ExitCode.failed);
-    io.out(`${file} is up to date`);
-    return ExitCode.ok;
-  }
-  writeFileAtomic(file, wanted);
-  io.out(`wrote ${file}`);
-  return ExitCode.ok;
+    return { data: { file, action: 'checked' } };
+  },
+  render: (r) => (r.action === 'written' ? `wrote ${r.file}` : `${r.file} is up to date`),
 };

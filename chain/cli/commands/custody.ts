@@ -1,10 +1,11 @@
-/** What `provenance`, `verify` and `why` share: finding a node's image and its records. */
+/** What `provenance`, `verify` and `why` share: the opened chain, the engine, and the records. */
 import { fail } from '../../core/errors.js';
 import { imageRepository } from '../../core/model.js';
 import type { LoadedChain } from '../../config/load.js';
-import { DockerEngine } from '../../adapters/docker.js';
+import { openChain } from '../../app/open.js';
+import type { DockerEngine } from '../../adapters/docker.js';
 import { ProvenanceStore } from '../../adapters/provenance-store.js';
-import { openChain, type Io, type Options } from '../command.js';
+import { chainFile, type CommandContext } from '../command.js';
 
 export interface Custody {
   loaded: LoadedChain;
@@ -12,9 +13,9 @@ export interface Custody {
   store: ProvenanceStore;
 }
 
-export async function openCustody(opts: Options, io: Io): Promise<Custody> {
-  const { loaded } = await openChain(opts, io);
-  return { loaded, engine: io.engine ?? new DockerEngine(), store: new ProvenanceStore(loaded.config.root) };
+export async function openCustody(ctx: CommandContext): Promise<Custody> {
+  const loaded = await openChain(chainFile(ctx));
+  return { loaded, engine: await ctx.deps.engine(), store: new ProvenanceStore(loaded.config.root) };
 }
 
 /**
@@ -22,8 +23,9 @@ export async function openCustody(opts: Options, io: Io): Promise<Custody> {
  * tag), else the image of its latest record; anything else is taken as an image reference.
  */
 export async function imageOf(c: Custody, target: string | undefined): Promise<{ ref: string; node?: string }> {
-  if (!target) return fail('E_USAGE', 'name a node or an image reference', { hint: `nodes: ${Object.keys(c.loaded.config.nodes).sort().join(', ')}` });
-  const node = c.loaded.config.nodes[target];
+  const { nodes } = c.loaded.config;
+  if (!target) return fail('E_USAGE', 'name a node or an image reference', { hint: `nodes: ${Object.keys(nodes).sort().join(', ')}` });
+  const node = Object.hasOwn(nodes, target) ? nodes[target] : undefined;
   if (!node) return { ref: target };
   if (node.kind === 'external') return { ref: node.image, node: target };
   if (node.version !== undefined) {

@@ -1,13 +1,21 @@
 /** `chain graph`: the graph by tier with owners. */
-import { ExitCode, fail } from '../../core/errors.js';
+import { fail } from '../../core/errors.js';
 import { chainGraph } from '../../core/graph.js';
-import { openChain, type Run } from '../command.js';
-import { GRAPH_FORMATS, renderGraph, type GraphFormat } from '../render/graph.js';
+import { openChain } from '../../app/open.js';
+import { chainFile, type Command } from '../command.js';
+import { GRAPH_FORMATS, graphData, renderGraph, type GraphData, type GraphFormat } from '../render/graph.js';
 
-export const run: Run = async (_args, opts, io) => {
+export const command: Command<GraphData> = {
+  async run(ctx) {
+    formatOf(ctx.opts); // a wrong format is said before anything is read
+    const { config } = await openChain(chainFile(ctx));
+    return { data: graphData(config, chainGraph(config)) };
+  },
+  render: (data, view) => renderGraph(data, formatOf(view.opts)),
+};
+
+function formatOf(opts: { format?: string; json?: boolean }): GraphFormat {
   const format = (opts.format ?? (opts.json ? 'json' : 'text')) as GraphFormat;
   if (!GRAPH_FORMATS.includes(format)) fail('E_USAGE', `unknown graph format '${format}'`, { hint: `formats: ${GRAPH_FORMATS.join(', ')}` });
-  const { config } = (await openChain(opts, io)).loaded;
-  io.out(renderGraph(config, chainGraph(config), format));
-  return ExitCode.ok;
-};
+  return format;
+}

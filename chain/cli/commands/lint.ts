@@ -1,22 +1,28 @@
-/** `chain lint [node...] [--json]`: applies every policy in policies/ to the chain. */
+/** `chain lint [node...]`: applies every policy in policies/ to the chain. */
 import path from 'node:path';
-import { ExitCode, fail } from '../../core/errors.js';
-import { DockerEngine } from '../../adapters/docker.js';
-import { startGitRead } from '../../world/read.js';
+import { ExitCode } from '../../core/errors.js';
+import { openChain } from '../../app/open.js';
+import { checkTargets } from '../../app/plan-chain.js';
+import type { LintResult } from '../../policy/lint.js';
 import { lintChain } from '../../policy/run.js';
-import { openChain, type Run } from '../command.js';
+import { startGitRead } from '../../world/read.js';
+import { chainFile, type Command } from '../command.js';
 import { renderLint } from '../render/lint.js';
 
-export const run: Run = async (args, opts, io) => {
-  const { file, loaded } = await openChain(opts, io);
-  const gitRead = startGitRead(path.dirname(file));
-  for (const t of args) if (!loaded.config.nodes[t]) fail('E_UNKNOWN_NODE', `no node named '${t}'`, { hint: `nodes: ${Object.keys(loaded.config.nodes).sort().join(', ')}` });
-  const engine = io.engine ?? new DockerEngine();
-  // The engine only tells base images' ages; lint works without it.
-  const reachable = await engine.ping().then(() => true, () => false);
-  const { index } = await gitRead;
-  const result = await lintChain(loaded, args.length > 0 ? args : Object.keys(loaded.config.nodes), { ...(index ? { index } : {}), ...(reachable ? { engine } : {}) });
-  if (!reachable && result.ageChecked) io.err('note: the Docker Engine cannot be reached, so base image ages were not checked (retirement maxAgeDays)');
-  io.out(opts.json ? JSON.stringify(result, null, 2) : renderLint(result, io.cwd));
-  return result.summary.errors > 0 ? ExitCode.failed : ExitCode.ok;
+export const command: Command<LintResult> = {
+  async run(ctx) {
+    const { args, deps } = ctx;
+    const file = chainFile(ctx);
+    const gitRead = startGitRead(deps.git(path.dirname(file)));
+    const loaded = await openChain(file);
+    checkTargets(loaded, args);
+    const engine = await deps.engine();
+    // The engine only tells base images' ages; lint works without it.
+    const reachable = await engine.ping().then(() => true, () => false);
+    const { index } = await gitRead;
+    const { ageChecked, ...result } = await lintChain(loaded, args.length > 0 ? args : Object.keys(loaded.config.nodes), { today: deps.now(), ...(index ? { index } : {}), ...(reachable ? { engine } : {}) });
+    if (!reachable && ageChecked) deps.note('note: the Docker Engine cannot be reached, so base image ages were not checked (retirement maxAgeDays)');
+    return { data: result, exitCode: result.summary.errors > 0 ? ExitCode.failed : ExitCode.ok };
+  },
+  render: (result, view) => renderLint(result, view.cwd),
 };

@@ -1,12 +1,15 @@
 /** `chain plan`: what must be rebuilt and why. */
-import { ExitCode } from '../../core/errors.js';
-import { chainFile, type Run } from '../command.js';
+import type { Plan } from '../../core/plan.js';
+import { planFile } from '../../app/plan-chain.js';
+import { chainFile, type Command } from '../command.js';
 import { renderPlan } from '../render/plan.js';
-import { planChain } from './plan-chain.js';
 
-export const run: Run = async (args, opts, io) => {
-  const { plan, world } = await planChain(chainFile(opts, io), args, opts, io);
-  if (world.storeProblem && !opts.json) io.err(`note: ${world.storeProblem}`);
-  io.out(opts.json ? JSON.stringify(plan, null, 2) : renderPlan(plan));
-  return ExitCode.ok;
+export const command: Command<Plan> = {
+  async run(ctx) {
+    const { opts } = ctx;
+    const { plan, world } = await planFile(ctx.deps, chainFile(ctx), { targets: ctx.args, ...(opts.since ? { since: opts.since } : {}), force: opts.force ?? false });
+    if (world.store.problem) ctx.deps.note(`note: ${world.store.problem}`);
+    return { data: plan };
+  },
+  render: (plan) => renderPlan(plan),
 };

@@ -1,21 +1,35 @@
 /** `chain provenance <node> [--json]`: the node's latest in-toto statement. */
-import { ExitCode, fail } from '../../core/errors.js';
-import type { Run } from '../command.js';
+import { fail } from '../../core/errors.js';
+import type { Statement } from '../../provenance/types.js';
+import { nodeArg, type Command } from '../command.js';
 import { table } from '../render/table.js';
 import { openCustody } from './custody.js';
 
-export const run: Run = async (args, opts, io) => {
-  const c = await openCustody(opts, io);
-  const node = args[0];
-  if (!node || !c.loaded.config.nodes[node]) fail('E_UNKNOWN_NODE', `no node named '${node ?? ''}'`, { hint: `nodes: ${Object.keys(c.loaded.config.nodes).sort().join(', ')}` });
-  const record = c.store.latest(node);
-  if (!record) return fail('E_NOT_BUILT', `node ${node} has no provenance yet`, { hint: 'chain build records it for every node it builds' });
-  if ('corrupt' in record) return fail('E_RECORD_CORRUPT', `the latest provenance record of ${node} (${record.address}) is corrupt: ${record.corrupt}`, { hint: 'rebuild the node with chain build --force' });
-  if (opts.json) {
-    io.out(JSON.stringify(record.statement, null, 2));
-    return ExitCode.ok;
-  }
+export interface ProvenanceRecord {
+  statement: Statement;
+  /** the record's content address in the state folder */
+  address: string;
+  /** the keys that signed it (none when built without --sign-key) */
+  keyids: string[];
+}
+
+export const command: Command<ProvenanceRecord> = {
+  async run(ctx) {
+    const c = await openCustody(ctx);
+    const node = nodeArg(ctx, c.loaded.config.nodes);
+    const record = c.store.latest(node);
+    if (!record) return fail('E_NOT_BUILT', `node ${node} has no provenance yet`, { hint: 'chain build records it for every node it builds' });
+    if ('corrupt' in record) return fail('E_RECORD_CORRUPT', `the latest provenance record of ${node} (${record.address}) is corrupt: ${record.corrupt}`, { hint: 'rebuild the node with chain build --force' });
+    return { data: { statement: record.statement, address: record.address, keyids: record.envelope.signatures.map((sig) => sig.keyid ?? '') } };
+  },
+  render,
+  // JSON output is the in-toto statement itself.
+  json: (record) => record.statement,
+};
+
+function render(record: ProvenanceRecord): string {
   const s = record.statement;
+  const node = String(s.subject[0]?.annotations?.node ?? '');
   const subject = s.subject[0];
   const def = s.predicate.buildDefinition;
   const run = s.predicate.runDetails;
@@ -30,9 +44,8 @@ export const run: Run = async (args, opts, io) => {
     ...(params.reason ? [['reason', params.reason]] : []),
     ['builder', `${run.builder.id} ${Object.entries(run.builder.version ?? {}).map(([k, v]) => `${k} ${v}`).join(', ')}`],
     ['build', `${run.metadata?.invocationId} from ${run.metadata?.startedOn} to ${run.metadata?.finishedOn}`],
-    ['signed', record.envelope.signatures.map((sig) => `key ${sig.keyid?.slice(0, 16)}`).join(', ') || 'no (built without --sign-key)'],
+    ['signed', record.keyids.map((k) => `key ${k.slice(0, 16)}`).join(', ') || 'no (built without --sign-key)'],
     ['record', record.address],
   ];
-  io.out(table(rows as string[][]));
-  return ExitCode.ok;
-};
+  return table(rows as string[][]);
+}

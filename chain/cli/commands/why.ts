@@ -3,8 +3,7 @@
  * its base, with each layer's owner, version and digest, as its provenance records it (or as the
  * graph declares it, for layers with no record yet).
  */
-import { ExitCode } from '../../core/errors.js';
-import type { Run } from '../command.js';
+import type { Command } from '../command.js';
 import { imageOf, openCustody, type Custody } from './custody.js';
 
 export interface Lineage {
@@ -18,7 +17,7 @@ export interface Lineage {
 
 async function lineage(c: Custody, node: string, imageRef: string | undefined): Promise<Lineage> {
   const { config } = c.loaded;
-  const declared = config.nodes[node];
+  const declared = Object.hasOwn(config.nodes, node) ? config.nodes[node] : undefined;
   const image = imageRef ? await c.engine.inspect(imageRef) : undefined;
   const record = image ? c.store.bySubject(image.id) : undefined;
   if (declared?.kind === 'external' || !record || 'corrupt' in record) {
@@ -50,12 +49,13 @@ function render(l: Lineage, prefix = '', last = true, root = true): string[] {
   return lines;
 }
 
-export const run: Run = async (args, opts, io) => {
-  const c = await openCustody(opts, io);
-  const target = await imageOf(c, args[0]);
-  const image = await c.engine.inspect(target.ref);
-  const node = target.node ?? image?.labels['dev.chain.node'] ?? target.ref;
-  const tree = await lineage(c, node, target.ref);
-  io.out(opts.json ? JSON.stringify(tree, null, 2) : render(tree).join('\n'));
-  return ExitCode.ok;
+export const command: Command<Lineage> = {
+  async run(ctx) {
+    const c = await openCustody(ctx);
+    const target = await imageOf(c, ctx.args[0]);
+    const image = await c.engine.inspect(target.ref);
+    const node = target.node ?? image?.labels['dev.chain.node'] ?? target.ref;
+    return { data: await lineage(c, node, target.ref) };
+  },
+  render: (tree) => render(tree).join('\n'),
 };

@@ -1,90 +1,101 @@
-/** `chain graph`: the graph by tier with owners, as an indented tree, DOT, Mermaid or JSON. */
+/** `chain graph`: the graph by tier with owners, as an indented tree, DOT, Mermaid or JSON, from its data. */
 import type { ChainGraph } from '../../core/graph.js';
 import type { ChainConfig, ChainNode } from '../../core/model.js';
 
 export type GraphFormat = 'text' | 'dot' | 'mermaid' | 'json';
 export const GRAPH_FORMATS: readonly GraphFormat[] = ['text', 'dot', 'mermaid', 'json'];
 
-const sourceOf = (n: ChainNode) => (n.kind === 'external' ? n.image : n.path);
-
-export function renderGraph(config: ChainConfig, graph: ChainGraph, format: GraphFormat): string {
-  switch (format) {
-    case 'text':
-      return textTree(config, graph);
-    case 'dot':
-      return dot(config, graph);
-    case 'mermaid':
-      return mermaid(config, graph);
-    case 'json':
-      return JSON.stringify(graphData(config, graph), null, 2);
-  }
+export interface GraphNode {
+  name: string;
+  tier: string;
+  owner: string;
+  kind: ChainNode['kind'];
+  /** the node's folder, or the image it is bought as */
+  source: string;
+  parents: string[];
 }
 
-export function graphData(config: ChainConfig, graph: ChainGraph) {
+export interface GraphData {
+  chain: string;
+  tiers: string[];
+  nodes: GraphNode[];
+  edges: { from: string; to: string }[];
+}
+
+export function graphData(config: ChainConfig, graph: ChainGraph): GraphData {
   return {
     chain: config.name,
     tiers: config.tiers,
     nodes: graph.nodes.map((name) => {
       const n = config.nodes[name] as ChainNode;
-      return { name, tier: n.tier, owner: n.owner, kind: n.kind, source: sourceOf(n), parents: graph.parents(name) };
+      return { name, tier: n.tier, owner: n.owner, kind: n.kind, source: n.kind === 'external' ? n.image : n.path, parents: graph.parents(name) };
     }),
     edges: graph.nodes.flatMap((child) => graph.parents(child).map((parent) => ({ from: parent, to: child }))),
   };
 }
 
-function textTree(config: ChainConfig, graph: ChainGraph): string {
-  const lines = [`${config.name}  (tiers, lowest first: ${config.tiers.join(' < ')})`];
+export function renderGraph(data: GraphData, format: GraphFormat): string {
+  switch (format) {
+    case 'text':
+      return textTree(data);
+    case 'dot':
+      return dot(data);
+    case 'mermaid':
+      return mermaid(data);
+    case 'json':
+      return JSON.stringify(data, null, 2);
+  }
+}
+
+function textTree(data: GraphData): string {
+  const lines = [`${data.chain}  (tiers, lowest first: ${data.tiers.join(' < ')})`];
+  const byName = new Map(data.nodes.map((n) => [n.name, n]));
+  const children = (name: string) => data.edges.filter((e) => e.from === name).map((e) => e.to);
   const shown = new Set<string>();
-  const label = (name: string) => {
-    const n = config.nodes[name] as ChainNode;
-    return `${name}  [${n.tier}, ${n.owner}]  ${sourceOf(n)}`;
-  };
   const walk = (name: string, prefix: string, last: boolean, depth: number) => {
+    const n = byName.get(name) as GraphNode;
     const branch = depth === 0 ? '' : last ? '└─ ' : '├─ ';
-    const again = shown.has(name) && graph.children(name).length > 0;
-    lines.push(`${prefix}${branch}${label(name)}${again ? '  (children shown above)' : ''}`);
+    const kids = children(name);
+    const again = shown.has(name) && kids.length > 0;
+    lines.push(`${prefix}${branch}${name}  [${n.tier}, ${n.owner}]  ${n.source}${again ? '  (children shown above)' : ''}`);
     if (again) return;
     shown.add(name);
-    const kids = graph.children(name);
     const childPrefix = depth === 0 ? '' : prefix + (last ? '   ' : '│  ');
     kids.forEach((kid, i) => walk(kid, childPrefix, i === kids.length - 1, depth + 1));
   };
-  const tierOf = (n: string) => config.tiers.indexOf((config.nodes[n] as ChainNode).tier);
-  const roots = graph.nodes.filter((n) => graph.parents(n).length === 0).sort((a, b) => tierOf(a) - tierOf(b) || a.localeCompare(b));
-  for (const root of roots) walk(root, '', true, 0);
+  const tierOf = (n: GraphNode) => data.tiers.indexOf(n.tier);
+  const roots = data.nodes.filter((n) => n.parents.length === 0).sort((a, b) => tierOf(a) - tierOf(b) || a.name.localeCompare(b.name));
+  for (const root of roots) walk(root.name, '', true, 0);
   return lines.join('\n');
 }
 
 const id = (name: string) => `n_${name.replace(/[^a-zA-Z0-9_]/g, '_')}`;
 
-function byTier(config: ChainConfig, graph: ChainGraph): [string, string[]][] {
-  return config.tiers.map((tier) => [tier, graph.nodes.filter((n) => config.nodes[n]?.tier === tier)]);
+function byTier(data: GraphData): [string, GraphNode[]][] {
+  return data.tiers.map((tier) => [tier, data.nodes.filter((n) => n.tier === tier)]);
 }
 
-function dot(config: ChainConfig, graph: ChainGraph): string {
-  const out = [`digraph "${config.name}" {`, '  rankdir=BT;', '  node [shape=box, fontname="Helvetica"];'];
-  for (const [tier, names] of byTier(config, graph)) {
-    if (names.length === 0) continue;
+function dot(data: GraphData): string {
+  const out = [`digraph "${data.chain}" {`, '  rankdir=BT;', '  node [shape=box, fontname="Helvetica"];'];
+  for (const [tier, nodes] of byTier(data)) {
+    if (nodes.length === 0) continue;
     out.push(`  subgraph "cluster_${tier}" {`, `    label="${tier}"; rank=same;`);
-    for (const n of names) {
-      const node = config.nodes[n] as ChainNode;
-      out.push(`    ${id(n)} [label="${n}\\n${node.owner}"${node.kind === 'external' ? ', style=dashed' : ''}];`);
-    }
+    for (const n of nodes) out.push(`    ${id(n.name)} [label="${n.name}\\n${n.owner}"${n.kind === 'external' ? ', style=dashed' : ''}];`);
     out.push('  }');
   }
-  for (const child of graph.nodes) for (const parent of graph.parents(child)) out.push(`  ${id(parent)} -> ${id(child)};`);
+  for (const e of data.edges) out.push(`  ${id(e.from)} -> ${id(e.to)};`);
   out.push('}');
   return out.join('\n');
 }
 
-function mermaid(config: ChainConfig, graph: ChainGraph): string {
+function mermaid(data: GraphData): string {
   const out = ['flowchart BT'];
-  for (const [tier, names] of byTier(config, graph)) {
-    if (names.length === 0) continue;
+  for (const [tier, nodes] of byTier(data)) {
+    if (nodes.length === 0) continue;
     out.push(`  subgraph ${tier}`);
-    for (const n of names) out.push(`    ${id(n)}["${n}<br/><small>${(config.nodes[n] as ChainNode).owner}</small>"]`);
+    for (const n of nodes) out.push(`    ${id(n.name)}["${n.name}<br/><small>${n.owner}</small>"]`);
     out.push('  end');
   }
-  for (const child of graph.nodes) for (const parent of graph.parents(child)) out.push(`  ${id(parent)} --> ${id(child)}`);
+  for (const e of data.edges) out.push(`  ${id(e.from)} --> ${id(e.to)}`);
   return out.join('\n');
 }

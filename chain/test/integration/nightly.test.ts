@@ -10,7 +10,7 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
-import type { NightlyReport } from '../../cli/commands/nightly.js';
+import type { NightlyReport } from '../../app/nightly-report.js';
 import { exampleChain, git, removeChainImages, removeDirs, runCli, shipFixedBase } from '../helpers.js';
 
 const engine = new DockerEngine();

@@ -3,9 +3,9 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { computeFingerprints } from '../../core/fingerprint.js';
 import { chainGraph } from '../../core/graph.js';
-import type { BuildRecord, BuiltInputs, NodeInputs, StoredImage } from '../../core/inputs.js';
-import type { ChainConfig, ChainNode } from '../../core/model.js';
-import { assemblePlan, selectNodes, type Plan } from '../../core/plan.js';
+import type { BuildRecord, BuiltInputs, NodeInputs, Observations, StoredImage, TaggedImage } from '../../core/inputs.js';
+import { fingerprintTag, type ChainConfig, type ChainNode } from '../../core/model.js';
+import { assemblePlan, satisfying, selectNodes, type Plan } from '../../core/plan.js';
 
 function built(name: string, tier: string, owner: string, from: string[]): ChainNode {
   return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, secretArgs: [], test: [] };
@@ -61,6 +61,18 @@ function builtWorld(was: Record<string, NodeInputs>) {
   return { fingerprints, images, records };
 }
 
+/** The stores as observed when they hold these images: external ones resolved, built ones under their fingerprint tag. */
+function stores(images: Record<string, StoredImage | undefined>, fingerprints: Record<string, string>): Pick<Observations, 'externals' | 'store'> {
+  const externals: Record<string, StoredImage> = {};
+  const local = new Map<string, TaggedImage>();
+  for (const [name, image] of Object.entries(images)) {
+    if (!image?.id) continue;
+    if (config.nodes[name]?.kind === 'external') externals[name] = image;
+    else local.set(`acme/${name}:${fingerprintTag(fingerprints[name] as string)}`, { id: image.id, fingerprint: fingerprints[name] as string });
+  }
+  return { externals, store: { reachable: true, local } };
+}
+
 /** Plans `now` against a store holding the images of `was` (stored by fingerprint). */
 function plan(now: Record<string, NodeInputs>, was: Record<string, NodeInputs> | undefined, opts: { targets?: string[]; force?: string[] } = {}): Plan {
   const fingerprints = computeFingerprints(graph, now);
@@ -70,8 +82,13 @@ function plan(now: Record<string, NodeInputs>, was: Record<string, NodeInputs> |
     const stored = Object.entries(before.fingerprints).find(([n, fp]) => n === name && fp === fingerprints[name]);
     if (stored || now[name]?.kind === 'external') images[name] = { id: `sha256:${name}` };
   }
-  return assemblePlan({ chain: config, graph, targets: opts.targets ?? [], force: new Set(opts.force ?? []), inputs: now, fingerprints, images, records: before.records, storeReachable: true });
+  return assemblePlan({ chain: config, graph, targets: opts.targets ?? [], force: new Set(opts.force ?? []), inputs: now, fingerprints, ...stores(images, fingerprints), records: before.records });
 }
+
+const withStores = (now: Record<string, NodeInputs>, images: Record<string, StoredImage>) => {
+  const fingerprints = computeFingerprints(graph, now);
+  return { fingerprints, ...stores(images, fingerprints) };
+};
 
 const actions = (p: Plan) => Object.fromEntries(p.nodes.map((n) => [n.name, n.action]));
 const reasons = (p: Plan, name: string) => p.nodes.find((n) => n.name === name)?.reasons;
@@ -125,7 +142,7 @@ test('an image deleted from the store: image-missing, descendants follow', () =>
   const fingerprints = computeFingerprints(graph, was);
   const { records } = builtWorld(was);
   const images: Record<string, StoredImage | undefined> = { base: { id: 'b' }, core: { id: 'c' }, web: undefined, rt: { id: 'r' }, site: { id: 's' }, report: { id: 'x' } };
-  const p = assemblePlan({ chain: config, graph, targets: [], force: new Set(), inputs: was, fingerprints, images, records, storeReachable: true });
+  const p = assemblePlan({ chain: config, graph, targets: [], force: new Set(), inputs: was, fingerprints, ...stores(images, fingerprints), records });
   assert.equal(reasons(p, 'web'), [{ kind: 'image-missing' }]);
   assert.equal(actions(p), { base: 'skip', core: 'skip', rt: 'skip', web: 'build', report: 'skip', site: 'build' });
 });
@@ -147,7 +164,7 @@ test('a parent version outside the range a child accepts holds the child for its
   const site = { ...(config.nodes.site as ChainNode), from: [{ node: 'web', range: '^1' }] } as ChainNode;
   const held: ChainConfig = { ...config, nodes: { ...config.nodes, web, site } };
   const now = inputs({ web: { version: '2.0.0' } });
-  const p = assemblePlan({ chain: held, graph, targets: [], force: new Set(), inputs: now, fingerprints: computeFingerprints(graph, now), images: { base: { id: 'b' } }, records: {}, storeReachable: true });
+  const p = assemblePlan({ chain: held, graph, targets: [], force: new Set(), inputs: now, ...withStores(now, { base: { id: 'b' } }), records: {} });
   assert.is(p.nodes.find((n) => n.name === 'web')?.action, 'build');
   assert.equal(p.nodes.find((n) => n.name === 'site')?.reasons, [{ kind: 'needs-consent', parent: 'web', range: '^1', version: '2.0.0', owner: 'web' }]);
   assert.is(p.nodes.find((n) => n.name === 'site')?.action, 'hold');
@@ -172,6 +189,27 @@ test('fingerprints do not depend on key order', () => {
   const a = computeFingerprints(graph, inputs({ core: { files: { 'x': '1', 'y': '2' }, args: { A: '1', B: '2' } } }));
   const b = computeFingerprints(graph, inputs({ core: { files: { 'y': '2', 'x': '1' }, args: { B: '2', A: '1' } } }));
   assert.equal(a, b);
+});
+
+test('the planner decides which image satisfies a node: the whole fingerprint in its label, and the registry when there is one', () => {
+  const fingerprints = computeFingerprints(graph, inputs());
+  const fp = fingerprints.core as string;
+  const tag = `acme/core:${fingerprintTag(fp)}`;
+  const observed = (local: [string, TaggedImage][], registry?: Record<string, { digest: string; fingerprint?: string }>) => ({
+    chain: config,
+    externals: { base: { id: 'sha256:base' } },
+    store: { reachable: true, local: new Map(local), ...(registry ? { registry } : {}) },
+  });
+  assert.equal(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: fp }]])), { id: 'sha256:c' });
+  // The tag holds 12 hex digits: an image whose label carries another fingerprint does not count.
+  assert.is(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: `${fp.slice(0, 12)}${'0'.repeat(52)}` }]])), undefined);
+  assert.equal(satisfying('base', 'x', observed([])), { id: 'sha256:base' });
+  // With a registry, the registry decides: a local image alone is not enough, a registry one is.
+  assert.is(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: fp }]], {})), undefined);
+  const digest = 'reg:5000/acme/core@sha256:d';
+  assert.equal(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: fp }]], { core: { digest, fingerprint: fp } })), { id: 'sha256:c', digest });
+  assert.equal(satisfying('core', fp, observed([], { core: { digest, fingerprint: fp } })), { digest });
+  assert.is(satisfying('core', fp, observed([], { core: { digest, fingerprint: 'other' } })), undefined);
 });
 
 test.run();

@@ -1,0 +1,126 @@
+/**
+ * `chain build` and the nightly job share this: one run at a time per chain; plan, check the
+ * registry and the policies, then build, test, push, sign and promote what the plan says.
+ * Returns the build summary; never prints (progress goes to the observer it is given).
+ */
+import path from 'node:path';
+import { ChainError, ExitCode, fail } from '../core/errors.js';
+import { Labels } from '../core/model.js';
+import type { Violation } from '../policy/model.js';
+import { lintChain } from '../policy/run.js';
+import { acquireBuildLock } from '../adapters/lock.js';
+import { readPrivateKey } from '../adapters/keys.js';
+import { ProvenanceStore } from '../adapters/provenance-store.js';
+import { parseRegistry } from '../adapters/registry.js';
+import { STATE_DIR, type PendingCascade } from '../adapters/state.js';
+import type { BuildObserver, BuildSummary } from '../exec/events.js';
+import type { ProvenanceContext } from '../exec/build-node.js';
+import { newBuildId } from '../exec/promote.js';
+import { executePlan } from '../exec/run.js';
+import { chainVersion } from '../adapters/version.js';
+import type { AppDeps } from './deps.js';
+import { planFile, type PlanRequest } from './plan-chain.js';
+
+export interface BuildRequest extends PlanRequest {
+  jobs: number;
+  testTimeoutMs: number;
+  failFast: boolean;
+  atomic: boolean;
+  /** exit at once when another build holds the lock */
+  noWait: boolean;
+  push: boolean;
+  /** absolute path of the private key that signs provenance */
+  signKey?: string;
+  /** why this build happens, recorded in provenance */
+  reason?: string;
+  /** the progress view for a run of this many nodes; closed before the summary is returned */
+  progress: (total: number) => BuildObserver & { close(): void };
+  /** where a policy violation of warning severity is told */
+  onPolicyWarning: (violation: Violation) => void;
+}
+
+/** The reason recorded in provenance: the request's, else the last patch cascade's for the versions it gave. */
+function reasonOf(cascade: PendingCascade | undefined, explicit: string | undefined): Pick<ProvenanceContext, 'reasonFor'> {
+  if (explicit) return { reasonFor: () => explicit };
+  if (!cascade) return {};
+  return { reasonFor: (node, version) => (version !== undefined && cascade.versions[node] === version ? cascade.reason : undefined) };
+}
+
+export async function buildChain(deps: AppDeps, file: string, request: BuildRequest): Promise<BuildSummary> {
+  const signingKey = request.signKey ? readPrivateKey(request.signKey) : undefined;
+  const release = await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), {
+    noWait: request.noWait,
+    onWait: (holder) => deps.note(`waiting for another chain build on this chain to finish (${holder ? `pid ${holder.pid} on ${holder.host}` : 'holder unknown'})...`),
+  });
+  try {
+    const { plan, world, engine, state } = await planFile(deps, file, request);
+    const { config } = world.loaded;
+    if (!world.store.reachable) await engine.ping(); // throws the one clear engine error
+    if (request.push && !config.registry) fail('E_NO_REGISTRY', '--push needs a registry: in chain.yaml', { hint: 'e.g. registry: 127.0.0.1:5000/acme', location: { file } });
+    const host = config.registry ? parseRegistry(config.registry).host : undefined;
+    if (host && (request.push || !world.store.reachable)) await deps.registry(host).ping(); // one clear line when it is down or refuses us
+    const credentials = host ? deps.credentials(host) : undefined;
+    const publish = request.push && host ? { registry: deps.registry(host), ...(credentials ? { credentials } : {}) } : undefined;
+
+    // Policies first: a node that breaks an error rule is not built; warnings are told.
+    const toBuild = plan.nodes.filter((n) => n.action === 'build').map((n) => n.name);
+    if (toBuild.length > 0) {
+      const result = await lintChain(world.loaded, toBuild, { engine, snapshots: world.snapshots, today: deps.now() });
+      for (const v of result.violations.filter((x) => x.severity === 'warn')) request.onPolicyWarning(v);
+      const errors = result.violations.filter((v) => v.severity === 'error');
+      if (errors.length > 0) {
+        throw new ChainError(
+          errors.map((v) => ({ code: 'E_POLICY', message: `${v.rule}: ${v.node}: ${v.message}`, hint: `${v.hint} (why: ${v.rationale})`, location: v.location })),
+          ExitCode.failed,
+        );
+      }
+    }
+    // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
+    await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
+    const progress = request.progress(plan.nodes.filter((n) => n.kind === 'built').length);
+    try {
+      return await executePlan({
+        plan,
+        inputs: {
+          config,
+          dockerfiles: world.loaded.dockerfiles,
+          graph: world.graph,
+          snapshots: world.snapshots,
+          inputs: world.inputs,
+          fingerprints: world.fingerprints,
+          tags: new Map([...world.store.local].map(([tag, image]) => [tag, image.id])),
+          ...(world.gitHead ? { gitHead: world.gitHead } : {}),
+        },
+        engine,
+        state,
+        observer: progress,
+        provenance: {
+          store: new ProvenanceStore(config.root),
+          buildId: newBuildId(deps.now()),
+          builder: { chain: chainVersion(), engine: await engine.version() },
+          ...reasonOf(state.readCascade(), request.reason),
+          ...(signingKey ? { signingKey } : {}),
+        },
+        jobs: request.jobs,
+        tierLimits: config.concurrency,
+        failFast: request.failFast,
+        atomic: request.atomic,
+        testTimeoutMs: request.testTimeoutMs,
+        ...(publish ? { publish } : {}),
+        ...(deps.signal ? { signal: deps.signal } : {}),
+      });
+    } finally {
+      progress.close();
+    }
+  } finally {
+    await release();
+  }
+}
+
+/** The exit code a build summary means. */
+export function buildExitCode(summary: BuildSummary): ExitCode {
+  if (summary.interrupted) return ExitCode.interrupted;
+  if (summary.engineLost) return ExitCode.environment;
+  if (summary.registryFailed) return ExitCode.registry;
+  return summary.counts.failed + summary.counts.blocked + summary.counts.cancelled > 0 ? ExitCode.failed : ExitCode.ok;
+}

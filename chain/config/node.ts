@@ -1,0 +1,101 @@
+/** Phase 2 for one node: its context, layer.yaml keys and Dockerfile, checked. */
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import semver from 'semver';
+import { problem, type Location, type Problem } from '../core/errors.js';
+import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
+import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
+import { mergeLayer } from './layer.js';
+import { checkContextPath, isInside } from './paths.js';
+import { readText, type ChainSpec, type RawNode } from './read.js';
+
+export interface NodeDockerfile {
+  /** absolute path */
+  file: string;
+  text: string;
+  info: DockerfileInfo;
+}
+
+export interface NodeContext {
+  spec: ChainSpec;
+  realRoot: string;
+  checkouts: Readonly<Record<string, Checkout>>;
+  problems: Problem[];
+}
+
+/** The node, and its Dockerfile when it is built; undefined (with problems) when it cannot be used. */
+export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { node: ChainNode; dockerfile?: NodeDockerfile } | undefined {
+  const { root, source } = c.spec;
+  const at = (key?: string) => source.locate(key ? ['nodes', name, key] : ['nodes', name], key ? 'value' : 'key');
+  if ([rawNode.path, rawNode.image, rawNode.source].filter((v) => v !== undefined).length !== 1) {
+    c.problems.push(problem('E_NODE_SOURCE', `node ${name} needs exactly one of 'path' (built here), 'source' (its team's repository) or 'image' (bought)`, {
+      hint: 'a built node names its folder with path: (or source: { git, ref, path }), an external one its image reference with image:',
+      location: at(),
+    }));
+    return undefined;
+  }
+  const from = parseFrom(name, rawNode.from, () => at('from'), c.problems);
+  const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.deprecated ? { deprecated: rawNode.deprecated } : {}), ...(rawNode.description ? { description: rawNode.description } : {}) };
+  if (rawNode.image !== undefined) {
+    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs'] as const) {
+      if (rawNode[key] !== undefined) c.problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
+    }
+    return { node: { ...common, kind: 'external', image: rawNode.image } };
+  }
+
+  // A team repository's context is its checkout in the cache (fetched between the phases).
+  const checkout = rawNode.source ? c.checkouts[name] : undefined;
+  if (rawNode.source && !checkout) {
+    c.problems.push(problem('E_SOURCE_NOT_FETCHED', `node ${name}: its team repository ${rawNode.source.git} is not fetched`, { hint: 'run chain update (or any chain plan/build) to fetch it', location: at('source') }));
+    return undefined;
+  }
+  const contextPath = checkout ? path.relative(root, path.join(checkout.dir, rawNode.source?.path ?? '.')) : (rawNode.path as string);
+  const context = checkContextPath(root, c.realRoot, contextPath, () => at(checkout ? 'source' : 'path'), c.problems);
+  if (context === undefined) return undefined;
+  const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, c.problems);
+  if (merged.version !== undefined && !semver.valid(String(merged.version))) {
+    c.problems.push(problem('E_VERSION_INVALID', `node ${name}: version '${merged.version}' is not a semantic version`, { hint: 'write MAJOR.MINOR.PATCH, e.g. 1.4.0', location: keyAt('version') }));
+  }
+  const dockerfile = (rawNode.dockerfile ?? 'Dockerfile').replace(/\\/g, '/');
+  const dockerfileAbs = path.resolve(root, context, dockerfile);
+  if (!isInside(path.join(root, context), dockerfileAbs)) {
+    c.problems.push(problem('E_PATH_OUTSIDE', `node ${name}: dockerfile ${dockerfile} is outside its context ${context}`, { hint: 'keep the Dockerfile inside the node folder', location: at('dockerfile') }));
+    return undefined;
+  }
+  if (!statSync(dockerfileAbs, { throwIfNoEntry: false })?.isFile()) {
+    c.problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}`, {
+      hint: `add ${dockerfile} to ${context}, or name another file with dockerfile:`,
+      location: at(rawNode.dockerfile ? 'dockerfile' : 'path'),
+    }));
+    return undefined;
+  }
+  const text = readText(dockerfileAbs, 'E_DOCKERFILE_MISSING', 'Dockerfile');
+  const test = merged.test === undefined ? [] : Array.isArray(merged.test) ? merged.test : [merged.test];
+  const node: BuiltNode = {
+    ...common,
+    ...(merged.description ? { description: merged.description } : {}),
+    kind: 'built',
+    path: context,
+    ...(rawNode.source && checkout ? { source: { git: rawNode.source.git, ref: rawNode.source.ref, path: rawNode.source.path ?? '.', commit: checkout.commit } } : {}),
+    dockerfile: path.relative(path.join(root, context), dockerfileAbs).split(path.sep).join('/'),
+    ...(merged.version !== undefined ? { version: String(merged.version) } : {}),
+    args: Object.fromEntries(Object.entries(merged.args ?? {}).map(([k, v]) => [k, String(v)])),
+    secretArgs: merged.secretArgs ?? [],
+    test,
+  };
+  return { node, dockerfile: { file: dockerfileAbs, text, info: readDockerfile(text) } };
+}
+
+function parseFrom(node: string, from: RawNode['from'], location: () => Location, problems: Problem[]): ParentRef[] {
+  const entries = from === undefined ? [] : Array.isArray(from) ? from : [from];
+  const refs: ParentRef[] = [];
+  for (const entry of entries) {
+    const [name, range, ...rest] = entry.split('@');
+    if (!name || rest.length > 0 || range === '') {
+      problems.push(problem('E_FROM_SYNTAX', `node ${node}: '${entry}' is not a parent (write <node> or <node>@<semver range>)`, { hint: 'e.g. from: corebuild@^1', location: location() }));
+      continue;
+    }
+    refs.push(range === undefined ? { node: name } : { node: name, range });
+  }
+  return refs;
+}

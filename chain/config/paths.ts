@@ -1,0 +1,28 @@
+/** Path safety: node folders and Dockerfiles stay inside the folder holding chain.yaml. */
+import { realpathSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { problem, type Location, type Problem } from '../core/errors.js';
+
+export function isInside(parent: string, child: string): boolean {
+  const rel = path.relative(parent, child);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+/** The context folder relative to root, or undefined (with a problem) when it is not a folder inside root. */
+export function checkContextPath(root: string, realRoot: string, rawPath: string, location: () => Location, problems: Problem[]): string | undefined {
+  const outside = () => {
+    problems.push(problem('E_PATH_OUTSIDE', `path ${rawPath} is outside the repository ${root}`, {
+      hint: 'node folders must live inside the folder holding chain.yaml; use a relative path without .. and no symlink leading out',
+      location: location(),
+    }));
+    return undefined;
+  };
+  if (path.isAbsolute(rawPath) || rawPath.split(/[\\/]/).includes('..')) return outside();
+  const abs = path.resolve(root, rawPath);
+  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) {
+    problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder`, { hint: 'create the node folder, or fix the path', location: location() }));
+    return undefined;
+  }
+  if (!isInside(realRoot, realpathSync.native(abs))) return outside();
+  return path.relative(root, abs).split(path.sep).join('/');
+}
