@@ -2,11 +2,12 @@
  * Progress on a terminal: finished nodes scroll above a live region that holds one line per
  * running node (its current build step or test, and elapsed time) and a running count.
  */
+import { styleText } from 'node:util';
 import type { BuildEvent, NodeStatus } from '../../exec/events.js';
 import { clip, resultLine, type Reporter } from './plain.js';
 
 const SPINNER = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
-const MARK: Partial<Record<NodeStatus, string>> = { built: '\u001b[32m✔\u001b[0m', failed: '\u001b[31m✖\u001b[0m', blocked: '\u001b[33m■\u001b[0m', cancelled: '\u001b[2m○\u001b[0m' };
+const MARK: Partial<Record<NodeStatus, string>> = { built: styleText('green', '✔'), failed: styleText('red', '✖'), blocked: styleText('yellow', '■'), cancelled: styleText('dim', '○') };
 
 export function liveReporter(write: (text: string) => void, opts: { total: number; columns: () => number; now?: () => number }): Reporter {
   const now = opts.now ?? Date.now;
