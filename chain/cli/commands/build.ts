@@ -72,7 +72,16 @@ export const run: Run = async (args, opts, io) => {
     try {
       summary = await executePlan({
         plan,
-        world,
+        inputs: {
+          config: world.loaded.config,
+          dockerfiles: world.loaded.dockerfiles,
+          graph: world.graph,
+          snapshots: world.snapshots,
+          inputs: world.inputs,
+          fingerprints: world.fingerprints,
+          tags: world.tags,
+          ...(world.git.head ? { gitHead: world.git.head } : {}),
+        },
         engine,
         state,
         observer: reporter,
