@@ -14,7 +14,7 @@ import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { parseRegistry } from '../adapters/registry.js';
 import { STATE_DIR, type PendingCascade } from '../adapters/state.js';
 import type { BuildObserver, BuildSummary } from '../exec/events.js';
-import type { ProvenanceContext } from '../exec/build-node.js';
+import type { ProvenanceContext } from '../exec/build-types.js';
 import { newBuildId } from '../exec/promote.js';
 import { executePlan } from '../exec/run.js';
 import { chainVersion } from '../adapters/version.js';

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { readDockerfile, rewriteImages } from '../../core/dockerfile.js';
 import { modifiedPaths, parseLsFiles } from '../../adapters/git.js';
 import { buildResult } from '../../adapters/docker.js';
-import { labelInstruction } from '../../exec/build-node.js';
+import { labelInstruction } from '../../exec/labels.js';
 import { gitBlobHash } from '../../adapters/context.js';
 
 const multiStage = `# syntax docs

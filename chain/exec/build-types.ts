@@ -1,0 +1,50 @@
+/** What building one node takes and gives: the contract between the scheduler and a node build. */
+import type { KeyObject } from 'node:crypto';
+import type { LocalImage } from '../core/inputs.js';
+import type { BuiltNode } from '../core/model.js';
+import type { PlanNode } from '../core/plan.js';
+import type { DockerEngine } from '../adapters/docker.js';
+import type { ProvenanceStore } from '../adapters/provenance-store.js';
+import type { StateStore } from '../adapters/state.js';
+import type { ExecInputs } from './inputs.js';
+import type { Publish } from './promote.js';
+
+/** What a run needs to write provenance for the nodes it builds. */
+export interface ProvenanceContext {
+  store: ProvenanceStore;
+  signingKey?: KeyObject;
+  buildId: string;
+  builder: { chain: string; engine?: string };
+  /** why a node is being built, e.g. the reason of the patch cascade it belongs to */
+  reasonFor?: (node: string, version: string | undefined) => string | undefined;
+}
+
+export interface NodeBuild {
+  node: BuiltNode;
+  provenance: ProvenanceContext;
+  plan: PlanNode;
+  testTimeoutMs: number;
+  /** the exact image of every parent, in the local engine: built by this run, found or pulled, or external */
+  parents: Record<string, LocalImage>;
+  inputs: ExecInputs;
+  engine: DockerEngine;
+  state: StateStore;
+  onLine: (line: string) => void;
+  onStep: (step: string) => void;
+  onTested: (passed: number) => void;
+  signal?: AbortSignal;
+  /** push the image to the chain's registry once its tests pass */
+  publish?: Publish;
+}
+
+export interface NodeBuildResult {
+  imageId: string;
+  /** repo@sha256:... of the pushed manifest, when published */
+  digest?: string;
+  /** the fingerprint tag: the only tag an image has until it is promoted */
+  tags: string[];
+  log: string;
+}
+
+/** Builds, tests, tags and records one node; the real one is buildNode, tests give a fake. */
+export type BuildNodeFn = (build: NodeBuild) => Promise<NodeBuildResult>;

@@ -1,0 +1,49 @@
+/** The labels a built image carries, written as one LABEL instruction of its Dockerfile. */
+import path from 'node:path';
+import { digestOf } from '../core/image-ref.js';
+import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
+import type { NodeBuild } from './build-types.js';
+
+type LabelSource = Pick<NodeBuild, 'node' | 'inputs' | 'plan' | 'parents'>;
+
+/** The parent the final stage is built FROM (its layers are the image's first layers). */
+export function finalParent({ node, inputs }: Pick<NodeBuild, 'node' | 'inputs'>): string | undefined {
+  const finalFrom = inputs.dockerfiles[node.name]?.info.images.filter((use) => use.kind === 'from').at(-1)?.ref;
+  return finalFrom !== undefined && inputs.config.nodes[finalFrom] ? finalFrom : undefined;
+}
+
+/** OCI annotations and the project's own labels; the immediate FROM parent is the final stage's. */
+export function imageLabels(build: LabelSource): Record<string, string> {
+  const { node, inputs } = build;
+  const { config } = inputs;
+  const finalFrom = finalParent(build);
+  const base = finalFrom !== undefined ? config.nodes[finalFrom] : undefined;
+  const baseImage = finalFrom !== undefined ? build.parents[finalFrom] : undefined;
+  const labels: Record<string, string> = {
+    'org.opencontainers.image.title': node.name,
+    'org.opencontainers.image.source': node.source ? node.source.git : `file://${path.join(config.root, node.path)}`,
+    [Labels.chain]: config.name,
+    [Labels.node]: node.name,
+    [Labels.tier]: node.tier,
+    [Labels.owner]: node.owner,
+    [Labels.fingerprint]: build.plan.fingerprint,
+  };
+  if (node.description) labels['org.opencontainers.image.description'] = node.description;
+  if (node.version !== undefined) labels['org.opencontainers.image.version'] = node.version;
+  const revision = node.source?.commit ?? inputs.gitHead;
+  if (revision) labels['org.opencontainers.image.revision'] = revision;
+  if (base && baseImage) {
+    labels['org.opencontainers.image.base.name'] =
+      base.kind === 'external' ? base.image : `${imageRepository(config, base.name)}:${fingerprintTag(inputs.fingerprints[base.name] as string)}`;
+    labels['org.opencontainers.image.base.digest'] = baseImage.digest ? digestOf(baseImage.digest) : baseImage.id;
+  }
+  return labels;
+}
+
+/** All labels in one LABEL instruction: each `labels` build option would cost its own step. */
+export function labelInstruction(labels: Record<string, string>): string {
+  const quote = (text: string) => JSON.stringify(text).replace(/\$/g, '\\$');
+  return `LABEL ${Object.entries(labels)
+    .map(([key, value]) => `${quote(key)}=${quote(value)}`)
+    .join(' \\\n      ')}`;
+}

@@ -1,0 +1,90 @@
+/**
+ * One node's turn in a run: pull the parents it needs, build it, promote it (or leave that to the
+ * end under `atomic`), and let its children go; or decide what its failure means for the rest.
+ */
+import { ChainError, ExitCode } from '../core/errors.js';
+import type { LocalImage, StoredImage } from '../core/inputs.js';
+import type { PlanNode } from '../core/plan.js';
+import { BuildFailedError } from '../adapters/docker.js';
+import type { NodeResult } from './events.js';
+import { TestFailedError } from './node-tests.js';
+import { promote } from './promote.js';
+import type { RunState } from './run-state.js';
+import type { ExecuteOptions } from './run.js';
+import { buildNode } from './build-node.js';
+
+export async function runNode(run: RunState, options: ExecuteOptions, name: string): Promise<void> {
+  if (run.stopped) return run.cancel(name);
+  const node = run.nodeOf(name);
+  const startedAt = Date.now();
+  run.start(name);
+  try {
+    const parents = await localParents(run, options, name);
+    const built = await (options.buildNode ?? buildNode)({
+      node,
+      plan: run.plan.nodes.find((planned) => planned.name === name) as PlanNode,
+      parents,
+      inputs: run.inputs,
+      engine: options.engine,
+      state: options.state,
+      provenance: options.provenance,
+      ...(options.publish ? { publish: options.publish } : {}),
+      testTimeoutMs: options.testTimeoutMs ?? 120_000,
+      signal: run.stop.signal,
+      onLine: (line) => options.observer.onEvent({ type: 'log', node: name, line }),
+      onStep: (step) => options.observer.onEvent({ type: 'step', node: name, step }),
+      onTested: (passed) => options.observer.onEvent({ type: 'tested', node: name, passed }),
+    });
+    if (run.stopped) throw run.stop.signal.reason;
+    run.images.set(name, { id: built.imageId, ...(built.digest ? { digest: built.digest } : {}) });
+    const promotion = { node: name, imageId: built.imageId, ...(node.version !== undefined ? { version: node.version } : {}) };
+    const tags = [...built.tags];
+    if (options.atomic) run.promotions.push(promotion);
+    else tags.push(...((await promote(options.engine, run.inputs.config, options.provenance.buildId, [promotion], options.publish)).get(name) ?? []));
+    const digest = built.digest ? { digest: built.digest } : {};
+    run.finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...digest, tags, durationMs: Date.now() - startedAt, log: built.log });
+    run.scheduleChildren(name);
+  } catch (err) {
+    const result = { name, owner: node.owner, tags: [], durationMs: Date.now() - startedAt, log: options.state.logFile(name) };
+    failNode(run, options, result, err);
+  }
+}
+
+/** What a node's error means for the run: engine lost, cancelled, or failed (blocking its descendants). */
+function failNode(run: RunState, options: ExecuteOptions, result: Omit<NodeResult, 'status'>, err: unknown): void {
+  const lost = err instanceof ChainError && err.code === 'E_ENGINE_UNREACHABLE';
+  // Once interrupted (or fail-fast), connection errors are the cancellation itself.
+  if (lost && (!run.stopped || run.engineLost)) {
+    run.engineLost = true;
+    run.finish({ ...result, status: 'failed', error: `the Docker Engine went away: ${err.problems[0]?.message ?? err.message}` });
+    run.stop.abort(err);
+    return;
+  }
+  if (run.stopped) return run.finish({ ...result, status: 'cancelled' });
+  // A registry that is down or refuses us fails the node; it is not promoted.
+  if (err instanceof ChainError && err.exitCode === ExitCode.registry) run.registryFailed = true;
+  if (!(err instanceof BuildFailedError || err instanceof TestFailedError || err instanceof ChainError)) {
+    run.leave(result.name);
+    throw err;
+  }
+  const message = err instanceof ChainError ? (err.problems[0]?.message ?? err.message) : err.message;
+  run.finish({ ...result, status: 'failed', error: message.split('\n')[0] as string });
+  run.blockDescendants(result.name);
+  if (options.failFast) run.stop.abort(new Error('fail-fast'));
+}
+
+/** The node's parents as local images, pulling by digest a parent known only to the registry. */
+async function localParents(run: RunState, options: ExecuteOptions, name: string): Promise<Record<string, LocalImage>> {
+  const parents: Record<string, LocalImage> = {};
+  for (const parent of run.inputs.graph.parents(name)) {
+    const image = run.images.get(parent) as StoredImage;
+    let id = image.id;
+    if (!id) {
+      if (!image.digest) throw new Error(`execute: parent ${parent} has neither an ID nor a digest`);
+      id = await options.engine.pull(image.digest, options.publish?.credentials);
+      run.images.set(parent, { ...image, id });
+    }
+    parents[parent] = { ...image, id };
+  }
+  return parents;
+}
