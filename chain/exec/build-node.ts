@@ -14,8 +14,6 @@ import { imageLabels, labelInstruction } from './labels.js';
 import { runTests } from './node-tests.js';
 import { recordBuild } from './record.js';
 
-// Importers outside exec name these through this module.
-
 /** The name of the rewritten Dockerfile added to the context; it cannot clash with a user's file name we read. */
 const GENERATED_DOCKERFILE = '.chain.Dockerfile';
 
