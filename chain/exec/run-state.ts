@@ -37,6 +37,7 @@ export class RunState {
   private readonly tierQueues: Map<string, PQueue>;
   private readonly allFinished: Promise<void>;
   private resolveAllFinished: () => void = () => undefined;
+  private rejectAllFinished: (bug: unknown) => void = () => undefined;
 
   constructor(
     readonly plan: Plan,
@@ -50,7 +51,10 @@ export class RunState {
     this.toBuild = new Set(plan.nodes.filter((planned) => planned.action === 'build' && nodes[planned.name]?.kind === 'built').map((planned) => planned.name));
     this.queue = new PQueue({ concurrency: Math.max(1, limits.jobs) });
     this.tierQueues = new Map(Object.entries(limits.tierLimits ?? {}).map(([tier, limit]) => [tier, new PQueue({ concurrency: Math.max(1, limit) })]));
-    this.allFinished = new Promise<void>((resolve) => (this.resolveAllFinished = resolve));
+    this.allFinished = new Promise<void>((resolve, reject) => {
+      this.resolveAllFinished = resolve;
+      this.rejectAllFinished = reject;
+    });
     // When the run stops, whatever has not started is cancelled.
     this.stop.signal.addEventListener('abort', () => this.cancelPending());
   }
@@ -112,7 +116,11 @@ export class RunState {
     this.observer.onEvent({ type: 'queued', node: name });
     const task = () => this.queue.add(() => this.runNode(name));
     const tierQueue = this.tierQueues.get(this.nodeOf(name).tier);
-    void (tierQueue ? tierQueue.add(task) : task());
+    // A bug in a node's task stops the run and reaches executePlan's caller (never an unhandled rejection).
+    (tierQueue ? tierQueue.add(task) : task()).catch((bug: unknown) => {
+      this.stop.abort(bug);
+      this.rejectAllFinished(bug);
+    });
   }
 
   scheduleChildren(name: string): void {

@@ -206,4 +206,14 @@ test('an interrupt cancels the running build and everything after it; nothing is
   assert.equal(calls, []);
 });
 
+test('a bug in a node build stops the run and reaches the caller, never an unhandled rejection', async () => {
+  const bug = new TypeError('a bug in chain');
+  try {
+    await execute({ buildNode: fakeBuild({ web: () => bug }) });
+    assert.unreachable('executePlan must reject');
+  } catch (err) {
+    assert.is(err, bug);
+  }
+});
+
 test.run();
