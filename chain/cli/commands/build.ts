@@ -47,8 +47,8 @@ export const run: Run = async (args, opts, io) => {
     const { registry } = world.loaded.config;
     if (opts.push && !registry) fail('E_NO_REGISTRY', '--push needs a registry: in chain.yaml', { hint: 'e.g. registry: 127.0.0.1:5000/acme', location: { file } });
     const host = registry ? parseRegistry(registry).host : undefined;
-    if (host && (opts.push || !world.storeReachable)) await new RegistryClient(host).ping(); // one clear line when it is down or refuses us
-    const credentials = host ? dockerCredentials(host) : undefined;
+    if (host && (opts.push || !world.storeReachable)) await new RegistryClient(host, dockerCredentials(host, process.env)).ping(); // one clear line when it is down or refuses us
+    const credentials = host ? dockerCredentials(host, process.env) : undefined;
     const publish = opts.push && host ? { registry: new RegistryClient(host, credentials), ...(credentials ? { credentials } : {}) } : undefined;
     // Policies first: a node that breaks an error rule is not built; warnings are shown.
     const toBuild = plan.nodes.filter((n) => n.action === 'build').map((n) => n.name);

@@ -16,7 +16,7 @@ import { DockerEngine } from '../../adapters/docker.js';
 import { GitRepo } from '../../adapters/git.js';
 import { LOCK_FILE, writeLock } from '../../adapters/pins.js';
 import { ensureSources } from '../../adapters/sources.js';
-import { registryClients } from '../../adapters/registry.js';
+import { dockerCredentials, registryClients } from '../../adapters/registry.js';
 import { StateStore, STATE_DIR, writeFileAtomic } from '../../adapters/state.js';
 import type { BuildSummary } from '../../exec/events.js';
 import { resolvePins, type Drift } from '../../world/pins.js';
@@ -48,7 +48,7 @@ export const run: Run = async (_args, opts, io) => {
   const date = new Date().toISOString().slice(0, 10);
 
   // 1. Pins: what moved since the last night.
-  const { lock, previous, drift } = await resolvePins(loaded, { engine, state: new StateStore(root), registry: registryClients() });
+  const { lock, previous, drift } = await resolvePins(loaded, { engine, state: new StateStore(root), registry: registryClients((host) => dockerCredentials(host, process.env)) });
   const moved = drift.filter((d) => d.moved && d.from !== undefined);
   writeLock(root, lock);
   await ensureSources(file); // team repositories at their new commits

@@ -10,7 +10,7 @@ import { assemblePlan, type Plan } from '../../core/plan.js';
 import { loadChain, type LoadedChain } from '../../config/load.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { StateStore } from '../../adapters/state.js';
-import { registryClients } from '../../adapters/registry.js';
+import { dockerCredentials, registryClients } from '../../adapters/registry.js';
 import { readWorld, startGitRead, type World } from '../../world/read.js';
 import type { Io, Options } from '../command.js';
 
@@ -52,7 +52,7 @@ export async function planLoaded(loaded: LoadedChain, file: string, targets: str
   checkTargets(loaded, targets);
   const engine = io.engine ?? new DockerEngine();
   const state = new StateStore(loaded.config.root);
-  const registry = registryClients();
+  const registry = registryClients((host) => dockerCredentials(host, process.env));
   const since = opts.since ? await changesSince(loaded, file, opts.since) : undefined;
   const world = await readWorld(loaded, targets, { engine, state, registry }, gitRead, since?.touched.keys());
   const force = new Set(opts.force ? (targets.length > 0 ? targets : Object.keys(loaded.config.nodes)) : []);

@@ -6,7 +6,7 @@
 import { ExitCode, fail } from '../../core/errors.js';
 import { DockerEngine } from '../../adapters/docker.js';
 import { LOCK_FILE, writeLock } from '../../adapters/pins.js';
-import { registryClients } from '../../adapters/registry.js';
+import { dockerCredentials, registryClients } from '../../adapters/registry.js';
 import { StateStore } from '../../adapters/state.js';
 import { ensureSources } from '../../adapters/sources.js';
 import { resolvePins } from '../../world/pins.js';
@@ -20,7 +20,7 @@ export const run: Run = async (args, opts, io) => {
   for (const t of args) if (!pinned.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is neither an external node nor one with a team repository`, { hint: `pinned nodes: ${pinned.join(', ')}` });
   const engine = io.engine ?? new DockerEngine();
   await engine.ping();
-  const { lock, previous, drift } = await resolvePins(loaded, { engine, state: new StateStore(config.root), registry: registryClients() }, args);
+  const { lock, previous, drift } = await resolvePins(loaded, { engine, state: new StateStore(config.root), registry: registryClients((host) => dockerCredentials(host, process.env)) }, args);
   const moved = drift.filter((d) => d.moved);
   if (!opts.check && (moved.length > 0 || !previous)) {
     writeLock(config.root, lock);
