@@ -1,37 +1,17 @@
 /**
  * A container registry, through its HTTP API (distribution's /v2/), with Node's own fetch: tags,
  * manifest digests and image labels, so that the registry can be the image store that decides
- * freshness, and external images resolve to a digest. Credentials come from the Docker
- * configuration and never appear in output, logs or records.
+ * freshness, and external images resolve to a digest. Credentials are given by the caller (see
+ * credentials.ts); signing in is registry-auth.ts's.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import path from 'node:path';
-import { ChainError, ExitCode, problem } from '../core/errors.js';
+import type { Credentials } from './credentials.js';
+import { RegistryAuth, tokenScope } from './registry-auth.js';
+import { registryDown, registryRefused } from './registry-errors.js';
 
-export interface Credentials {
-  username: string;
-  password: string;
-}
-
-/** Credentials for a registry host from DOCKER_CONFIG/config.json or ~/.docker/config.json (`auths`). */
-export function dockerCredentials(host: string, env: NodeJS.ProcessEnv = process.env): Credentials | undefined {
-  const file = path.join(env.DOCKER_CONFIG ?? path.join(homedir(), '.docker'), 'config.json');
-  let config: { auths?: Record<string, { auth?: string; username?: string; password?: string }> };
-  try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as typeof config;
-  } catch {
-    return undefined;
-  }
-  const entry = config.auths?.[host] ?? config.auths?.[`http://${host}`] ?? config.auths?.[`https://${host}`];
-  if (!entry) return undefined;
-  if (entry.username && entry.password) return { username: entry.username, password: entry.password };
-  if (!entry.auth) return undefined;
-  const decoded = Buffer.from(entry.auth, 'base64').toString('utf8');
-  const colon = decoded.indexOf(':');
-  return colon > 0 ? { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) } : undefined;
-}
+export { dockerCredentials, type Credentials } from './credentials.js';
+export { bearerChallenge } from './registry-auth.js';
+export { registryDown, registryRefused } from './registry-errors.js';
 
 /** A registry reference: host (with port) and repository prefix, from chain.yaml's `registry:`. */
 export function parseRegistry(value: string): { host: string; prefix: string } {
@@ -61,80 +41,45 @@ export function attestationTag(digest: string): string {
   return `${digest.replace(':', '-')}.att`;
 }
 
-export const registryDown = (host: string, detail: string) =>
-  new ChainError([problem('E_REGISTRY_UNREACHABLE', `cannot reach the registry ${host} (${detail})`, { hint: 'start it, or check registry: in chain.yaml' })], ExitCode.registry);
-export const registryRefused = (host: string, status: number) =>
-  new ChainError(
-    [problem('E_REGISTRY_AUTH', `the registry ${host} refused the credentials (HTTP ${status})`, { hint: `log in with docker login ${host}, or fix its auths entry in the Docker configuration` })],
-    ExitCode.registry,
-  );
-
-/** Parses a `WWW-Authenticate: Bearer realm="...",service="...",scope="..."` challenge (pure). */
-export function bearerChallenge(header: string | null): { realm: string; params: Record<string, string> } | undefined {
-  if (!header || !/^Bearer\s/i.test(header)) return undefined;
-  const params: Record<string, string> = {};
-  for (const m of header.slice(7).matchAll(/(\w+)="([^"]*)"/g)) params[(m[1] as string).toLowerCase()] = m[2] as string;
-  const { realm, ...rest } = params;
-  return realm ? { realm, params: rest } : undefined;
-}
-
 export class RegistryClient {
   private readonly base: string;
-  /** bearer tokens by challenge (realm, service, scope), for registries that use token authentication */
-  private readonly tokens = new Map<string, string>();
+  private readonly auth: RegistryAuth;
 
+  /** Credentials are the caller's to find (dockerCredentials): the client reads nothing by itself. */
   constructor(
     readonly host: string,
-    private readonly credentials: Credentials | undefined = dockerCredentials(host),
+    credentials: Credentials | undefined,
     private readonly fetchImpl: typeof fetch = fetch,
   ) {
     // The registries chain talks to on loopback speak plain HTTP, as the engine allows there.
     this.base = `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}/v2/`;
+    this.auth = new RegistryAuth(host, credentials, fetchImpl);
   }
 
   private async request(pathname: string, init: { method?: string; accept?: string; contentType?: string; body?: Buffer | string } = {}): Promise<Response> {
+    const url = new URL(pathname, this.base);
+    const method = init.method ?? 'GET';
     const headers: Record<string, string> = {};
     if (init.accept) headers.accept = init.accept;
     if (init.contentType) headers['content-type'] = init.contentType;
-    const basic = this.credentials ? `Basic ${Buffer.from(`${this.credentials.username}:${this.credentials.password}`).toString('base64')}` : undefined;
     const send = async (authorization: string | undefined): Promise<Response> => {
       try {
-        return await this.fetchImpl(new URL(pathname, this.base), {
-          method: init.method ?? 'GET',
-          headers: { ...headers, ...(authorization ? { authorization } : {}) },
-          ...(init.body !== undefined ? { body: init.body } : {}),
-        });
+        return await this.fetchImpl(url, { method, headers: { ...headers, ...(authorization ? { authorization } : {}) }, ...(init.body !== undefined ? { body: init.body } : {}) });
       } catch (err) {
         const cause = (err as { cause?: { code?: string; message?: string } }).cause;
         throw registryDown(this.host, cause?.code ?? cause?.message ?? (err as Error).message);
       }
     };
-    let response = await send(basic);
-    // Token authentication (most hosted registries): trade the credentials for a bearer token.
-    const challenge = response.status === 401 ? bearerChallenge(response.headers.get('www-authenticate')) : undefined;
-    if (challenge) response = await send(`Bearer ${await this.token(challenge, basic)}`);
+    const first = await this.auth.first(tokenScope(url.pathname, method));
+    let response = await send(first);
+    // Token authentication: a Bearer challenge is answered once, with a token for its scope.
+    const again = response.status === 401 ? await this.auth.retry(response, first) : undefined;
+    if (again) {
+      await response.body?.cancel(); // frees the connection for the next request
+      response = await send(again);
+    }
     if (response.status === 401 || response.status === 403) throw registryRefused(this.host, response.status);
     return response;
-  }
-
-  private async token(challenge: { realm: string; params: Record<string, string> }, basic: string | undefined): Promise<string> {
-    const key = JSON.stringify(challenge);
-    const cached = this.tokens.get(key);
-    if (cached) return cached;
-    const url = new URL(challenge.realm);
-    for (const [k, v] of Object.entries(challenge.params)) url.searchParams.set(k, v);
-    let r: Response;
-    try {
-      r = await this.fetchImpl(url, { headers: basic ? { authorization: basic } : {} });
-    } catch (err) {
-      throw registryDown(url.host, (err as Error).message);
-    }
-    if (!r.ok) throw registryRefused(this.host, r.status);
-    const body = (await r.json()) as { token?: string; access_token?: string };
-    const token = body.token ?? body.access_token;
-    if (!token) throw registryRefused(this.host, r.status);
-    this.tokens.set(key, token);
-    return token;
   }
 
   async ping(): Promise<void> {
@@ -216,8 +161,12 @@ export class RegistryClient {
   }
 }
 
-/** One client per registry host, made on first use. */
-export function registryClients(): (host: string) => RegistryClient {
+/** One client per registry host, made on first use, with the credentials credentialsFor finds for it. */
+export function registryClients(credentialsFor: (host: string) => Credentials | undefined): (host: string) => RegistryClient {
   const clients = new Map<string, RegistryClient>();
-  return (host) => clients.get(host) ?? (clients.set(host, new RegistryClient(host)).get(host) as RegistryClient);
+  return (host) => {
+    const client = clients.get(host) ?? new RegistryClient(host, credentialsFor(host));
+    clients.set(host, client);
+    return client;
+  };
 }

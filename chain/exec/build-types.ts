@@ -2,11 +2,12 @@
 import type { KeyObject } from 'node:crypto';
 import type { LocalImage } from '../core/inputs.js';
 import type { BuiltNode } from '../core/model.js';
-import type { PlanNode } from '../core/plan.js';
+import type { Plan, PlanNode } from '../core/plan.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ExecInputs } from './inputs.js';
+import type { BuildObserver } from './events.js';
 import type { Publish } from './promote.js';
 
 /** What a run needs to write provenance for the nodes it builds. */
@@ -48,3 +49,26 @@ export interface NodeBuildResult {
 
 /** Builds, tests, tags and records one node; the real one is buildNode, tests give a fake. */
 export type BuildNodeFn = (build: NodeBuild) => Promise<NodeBuildResult>;
+
+export interface ExecuteOptions {
+  plan: Plan;
+  inputs: ExecInputs;
+  engine: DockerEngine;
+  state: StateStore;
+  observer: BuildObserver;
+  /** how provenance is signed and stored; its buildId names the run */
+  provenance: ProvenanceContext;
+  /** builds at once */
+  jobs: number;
+  /** builds at once per tier, where chain.yaml limits it */
+  tierLimits?: Record<string, number>;
+  failFast?: boolean;
+  atomic?: boolean;
+  testTimeoutMs?: number;
+  /** push each node after its tests pass, and promote in the registry too */
+  publish?: Publish;
+  /** aborted on SIGINT/SIGTERM */
+  signal?: AbortSignal;
+  /** builds one node: buildNode unless a test gives a fake */
+  buildNode?: BuildNodeFn;
+}

@@ -10,7 +10,7 @@ import type { NodeResult } from './events.js';
 import { TestFailedError } from './node-tests.js';
 import { promote } from './promote.js';
 import type { RunState } from './run-state.js';
-import type { ExecuteOptions } from './run.js';
+import type { ExecuteOptions } from './build-types.js';
 import { buildNode } from './build-node.js';
 
 export async function runNode(run: RunState, options: ExecuteOptions, name: string): Promise<void> {

@@ -6,39 +6,14 @@
  * engine; nothing unfinished is promoted.
  */
 import { imageRepository } from '../core/model.js';
-import type { Plan } from '../core/plan.js';
 import { describeReason } from '../core/reasons.js';
-import type { DockerEngine } from '../adapters/docker.js';
-import type { StateStore } from '../adapters/state.js';
-import type { BuildNodeFn, ProvenanceContext } from './build-types.js';
-import { countStatuses, type BuildObserver, type BuildSummary } from './events.js';
-import type { ExecInputs } from './inputs.js';
-import { promote, type Publish } from './promote.js';
+import type { ExecuteOptions } from './build-types.js';
+import { countStatuses, type BuildSummary } from './events.js';
+import { promote } from './promote.js';
 import { runNode } from './run-node.js';
 import { RunState } from './run-state.js';
 
-export interface ExecuteOptions {
-  plan: Plan;
-  inputs: ExecInputs;
-  engine: DockerEngine;
-  state: StateStore;
-  observer: BuildObserver;
-  /** how provenance is signed and stored; its buildId names the run */
-  provenance: ProvenanceContext;
-  /** builds at once */
-  jobs: number;
-  /** builds at once per tier, where chain.yaml limits it */
-  tierLimits?: Record<string, number>;
-  failFast?: boolean;
-  atomic?: boolean;
-  testTimeoutMs?: number;
-  /** push each node after its tests pass, and promote in the registry too */
-  publish?: Publish;
-  /** aborted on SIGINT/SIGTERM */
-  signal?: AbortSignal;
-  /** builds one node: buildNode unless a test gives a fake */
-  buildNode?: BuildNodeFn;
-}
+export type { ExecuteOptions } from './build-types.js';
 
 export async function executePlan(options: ExecuteOptions): Promise<BuildSummary> {
   const { plan, signal } = options;

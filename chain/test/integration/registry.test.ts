@@ -74,7 +74,7 @@ it('build --push publishes every image after its tests, with fingerprint, versio
   assert.is(statement.subject[0]?.annotations?.digestKind, 'manifest');
   // The signed record is stored beside the image, under its attestation tag, byte for byte.
   const [repoRef = '', manifest = ''] = (site?.digest ?? '').split('@');
-  const stored = await new RegistryClient(registry.host).getAttestation(repoRef.split('/').slice(1).join('/'), manifest);
+  const stored = await new RegistryClient(registry.host, undefined).getAttestation(repoRef.split('/').slice(1).join('/'), manifest);
   const local = new ProvenanceStore(first.dir).latest('site');
   assert.ok(stored && local && !('corrupt' in local));
   assert.is(stored.toString('utf8'), readFileSync(new ProvenanceStore(first.dir).recordFile(local.address), 'utf8'));

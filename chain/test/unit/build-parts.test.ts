@@ -1,7 +1,6 @@
-/** Pure parts of the build engine: log frames, build ids, human tags, labels, records, reporters. */
+/** Pure parts of the build engine: build ids, human tags, labels, records, reporters. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { demuxLogs } from '../../adapters/docker.js';
 import { readDockerfile } from '../../core/dockerfile.js';
 import { chainGraph } from '../../core/graph.js';
 import { humanTags, type BuiltNode, type ChainConfig } from '../../core/model.js';
@@ -13,19 +12,6 @@ import { provenanceInput } from '../../exec/statement-input.js';
 import type { NodeResult } from '../../exec/events.js';
 import { liveReporter } from '../../cli/reporters/live.js';
 import { plainReporter } from '../../cli/reporters/plain.js';
-
-function frame(stream: 1 | 2, text: string): Buffer {
-  const header = Buffer.alloc(8);
-  header[0] = stream;
-  header.writeUInt32BE(Buffer.byteLength(text), 4);
-  return Buffer.concat([header, Buffer.from(text)]);
-}
-
-test('demuxLogs joins stdout and stderr frames into lines', () => {
-  const buf = Buffer.concat([frame(1, 'hello\nwor'), frame(2, 'ld\nerr line\n'), frame(1, '')]);
-  assert.equal(demuxLogs(buf), ['hello', 'world', 'err line']);
-  assert.equal(demuxLogs(Buffer.alloc(0)), []);
-});
 
 test('build ids sort by time and make valid tags', () => {
   const id = newBuildId(new Date('2026-11-22T14:03:09.123Z'), () => 0.5);

@@ -4,6 +4,9 @@ import * as assert from 'uvu/assert';
 import { readDockerfile, rewriteImages } from '../../core/dockerfile.js';
 import { modifiedPaths, parseLsFiles } from '../../adapters/git.js';
 import { buildResult } from '../../adapters/docker.js';
+import { registryError, registryHost } from '../../adapters/docker-push-pull.js';
+import { lineSplitter } from '../../adapters/docker-test-run.js';
+import { ChainError } from '../../core/errors.js';
 import { labelInstruction } from '../../exec/labels.js';
 import { gitBlobHash } from '../../adapters/context.js';
 
@@ -72,6 +75,32 @@ test('buildResult: image ID from aux, last stage wins; errors from errorDetail',
     { error: "The command '/bin/sh -c exit 3' returned a non-zero code: 3" },
   );
   assert.ok('error' in buildResult([{ stream: 'Successfully built' }]));
+});
+
+test('lineSplitter: lines carried across chunks, split characters kept whole, the last partial line flushed at the end', () => {
+  const lines: string[] = [];
+  const split = lineSplitter((l) => lines.push(l));
+  const euro = Buffer.from('€\n'); // three bytes and a newline
+  for (const chunk of [Buffer.from('hel'), Buffer.from('lo\nwor'), Buffer.from('ld\n\n'), euro.subarray(0, 1), euro.subarray(1), Buffer.from('no newline')]) split.write(chunk);
+  assert.equal(lines, ['hello', 'world', '€']);
+  split.end();
+  assert.equal(lines, ['hello', 'world', '€', 'no newline']);
+  split.end();
+  assert.is(lines.length, 4, 'nothing is passed on twice');
+});
+
+test('registryHost: the registry of an image reference, docker.io for familiar names; a bad one is a ChainError', () => {
+  assert.is(registryHost('127.0.0.1:5000/acme/site'), '127.0.0.1:5000');
+  assert.is(registryHost(`localhost:5000/acme/site@sha256:${'a'.repeat(64)}`), 'localhost:5000');
+  assert.is(registryHost('reg.example/a/b:1'), 'reg.example');
+  assert.is(registryHost('busybox'), 'docker.io');
+  assert.throws(() => registryHost('Acme/Site'), (err: unknown) => err instanceof ChainError && err.code === 'E_IMAGE_REF');
+});
+
+test('registryError: refused credentials told from a registry that is down, by the engine\'s text', () => {
+  assert.is(registryError('r', 'unauthorized: authentication required').problems[0]?.message, 'the registry r refused the credentials (HTTP 401)');
+  assert.is(registryError('r', 'denied: requested access to the resource is denied').problems[0]?.message, 'the registry r refused the credentials (HTTP 403)');
+  assert.is(registryError('r', 'dial tcp 127.0.0.1:1: connect: connection refused').code, 'E_REGISTRY_UNREACHABLE');
 });
 
 test('labelInstruction: one LABEL, values quoted, $ not expanded', () => {

@@ -2,9 +2,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { attestationTag, bearerChallenge, dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
+import { tokenScope } from '../../adapters/registry-auth.js';
 import type { ChainError } from '../../core/errors.js';
 import { tempDir, removeDirs } from '../helpers.js';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 test('bearer challenges parse; basic ones are not bearer', () => {
@@ -24,40 +25,84 @@ test('registry names, attestation tags, credentials from the Docker configuratio
   assert.equal(dockerCredentials('reg.example', { DOCKER_CONFIG: dir }), { username: 'ci', password: 'pa:ss' });
   assert.equal(dockerCredentials('other.example', { DOCKER_CONFIG: dir }), { username: 'u', password: 'p' });
   assert.is(dockerCredentials('none.example', { DOCKER_CONFIG: dir }), undefined);
-  removeDirs(dir);
+  // Without DOCKER_CONFIG: the .docker folder of the HOME it is given.
+  const home = tempDir();
+  mkdirSync(path.join(home, '.docker'));
+  writeFileSync(path.join(home, '.docker', 'config.json'), JSON.stringify({ auths: { 'reg.example': { username: 'h', password: 'p' } } }));
+  assert.equal(dockerCredentials('reg.example', { HOME: home }), { username: 'h', password: 'p' });
+  removeDirs(dir, home);
 });
 
-/** A registry that wants a bearer token, and a token service that wants the right basic credentials. */
-function tokenRegistry(): { fetch: typeof fetch; calls: string[] } {
+test('token scopes from path and method: reads pull, writes pull and push, names with slashes', () => {
+  assert.is(tokenScope('/v2/acme/site/tags/list', 'GET'), 'repository:acme/site:pull');
+  assert.is(tokenScope('/v2/acme/site/manifests/1.0.0', 'HEAD'), 'repository:acme/site:pull');
+  assert.is(tokenScope('/v2/a/blobs/b/blobs/sha256:abc', 'GET'), 'repository:a/blobs/b:pull');
+  assert.is(tokenScope('/v2/acme/site/blobs/uploads/', 'POST'), 'repository:acme/site:pull,push');
+  assert.is(tokenScope('/v2/acme/site/blobs/uploads/0f3c-uuid', 'PUT'), 'repository:acme/site:pull,push');
+  assert.is(tokenScope('/v2/acme/site/manifests/sha256-abc.att', 'PUT'), 'repository:acme/site:pull,push');
+  assert.is(tokenScope('/v2/', 'GET'), undefined);
+});
+
+/**
+ * A registry that wants a bearer token for the scope of each request (acme/site only), and a
+ * token service that wants the right basic credentials. expire() makes every token issued so far stale.
+ */
+function tokenRegistry(): { fetch: typeof fetch; calls: string[]; expire: () => void } {
   const calls: string[] = [];
+  let generation = 0;
   const impl = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
     const url = new URL(String(input));
     const auth = new Headers(init?.headers).get('authorization') ?? '';
-    calls.push(`${url.host}${url.pathname}${url.search} ${auth.split(' ')[0]}`);
+    calls.push(`${init?.method ?? 'GET'} ${url.host}${url.pathname}${url.search} ${auth.split(' ')[0]}`);
     if (url.host === 'auth.example') {
-      const ok = auth === `Basic ${Buffer.from('ci:secret').toString('base64')}` && url.searchParams.get('scope') === 'repository:acme/site:pull';
-      return ok ? Response.json({ token: 'T0KEN' }) : new Response('no', { status: 401 });
+      const ok = auth === `Basic ${Buffer.from('ci:secret').toString('base64')}` && url.searchParams.get('service') === 'reg.example';
+      return ok ? Response.json({ token: `${generation}|${url.searchParams.get('scope')}` }) : new Response('no', { status: 401 });
     }
-    if (auth !== 'Bearer T0KEN') {
-      return new Response('', { status: 401, headers: { 'www-authenticate': 'Bearer realm="https://auth.example/token",service="reg.example",scope="repository:acme/site:pull"' } });
+    const scope = `repository:acme/site:${['GET', 'HEAD'].includes(init?.method ?? 'GET') ? 'pull' : 'pull,push'}`;
+    if (auth !== `Bearer ${generation}|${scope}`) {
+      return new Response('', { status: 401, headers: { 'www-authenticate': `Bearer realm="https://auth.example/token",service="reg.example",scope="${scope}"` } });
     }
-    return Response.json({ name: 'acme/site', tags: ['1.0.0'] });
+    if (url.pathname.endsWith('/tags/list')) return Response.json({ name: 'acme/site', tags: ['1.0.0'] });
+    return new Response(null, { status: init?.method === 'PUT' ? 201 : 200 }); // blobs are there; manifests are stored
   };
-  return { fetch: impl as typeof fetch, calls };
+  return { fetch: impl as typeof fetch, calls, expire: () => generation++ };
 }
 
-test('token authentication: credentials are traded for a bearer token, which is reused', async () => {
+const pullToken = 'GET auth.example/token?service=reg.example&scope=repository%3Aacme%2Fsite%3Apull Basic';
+
+test('token authentication: credentials are traded for a bearer token; then each request goes out once, with it', async () => {
   const { fetch, calls } = tokenRegistry();
   const client = new RegistryClient('reg.example', { username: 'ci', password: 'secret' }, fetch);
   assert.equal(await client.tags('acme/site'), ['1.0.0']);
+  assert.equal(calls, ['GET reg.example/v2/acme/site/tags/list Basic', pullToken, 'GET reg.example/v2/acme/site/tags/list Bearer']);
+  const before = calls.length;
   assert.equal(await client.tags('acme/site'), ['1.0.0']);
+  assert.is(calls.length - before, 1, 'a second call costs exactly one request');
+  assert.is(calls.at(-1), 'GET reg.example/v2/acme/site/tags/list Bearer');
+});
+
+test('token authentication: a new scope gets its token from the remembered service before the request', async () => {
+  const { fetch, calls } = tokenRegistry();
+  const client = new RegistryClient('reg.example', { username: 'ci', password: 'secret' }, fetch);
+  await client.tags('acme/site');
+  calls.length = 0;
+  assert.is(await client.putAttestation('acme/site', 'sha256:abc', Buffer.from('{}')), 'sha256-abc.att');
   assert.equal(calls, [
-    'reg.example/v2/acme/site/tags/list Basic',
-    'auth.example/token?service=reg.example&scope=repository%3Aacme%2Fsite%3Apull Basic',
-    'reg.example/v2/acme/site/tags/list Bearer',
-    'reg.example/v2/acme/site/tags/list Basic',
-    'reg.example/v2/acme/site/tags/list Bearer',
+    'HEAD reg.example/v2/acme/site/blobs/sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a Bearer',
+    'HEAD reg.example/v2/acme/site/blobs/sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a Bearer',
+    'GET auth.example/token?service=reg.example&scope=repository%3Aacme%2Fsite%3Apull%2Cpush Basic',
+    'PUT reg.example/v2/acme/site/manifests/sha256-abc.att Bearer',
   ]);
+});
+
+test('token authentication: a cached token the registry no longer takes is replaced once, through its challenge', async () => {
+  const { fetch, calls, expire } = tokenRegistry();
+  const client = new RegistryClient('reg.example', { username: 'ci', password: 'secret' }, fetch);
+  await client.tags('acme/site');
+  expire();
+  calls.length = 0;
+  assert.equal(await client.tags('acme/site'), ['1.0.0']);
+  assert.equal(calls, ['GET reg.example/v2/acme/site/tags/list Bearer', pullToken, 'GET reg.example/v2/acme/site/tags/list Bearer']);
 });
 
 test('token authentication with wrong credentials is a refusal, exit 4', async () => {

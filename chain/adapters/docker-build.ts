@@ -1,0 +1,95 @@
+/**
+ * Image builds: a failed build is caught both where the engine reports it (a rejected request,
+ * or an errorDetail inside an HTTP 200 stream); a cancelled build leaves no step container behind.
+ */
+import type { Readable } from 'node:stream';
+import { stripVTControlCharacters } from 'node:util';
+import type Docker from 'dockerode';
+import { ChainError } from '../core/errors.js';
+import { describe, engineCall, followProgress, streamError, type ProgressEvent, type RunControl } from './engine-calls.js';
+
+export interface BuildOptions extends RunControl {
+  dockerfile: string;
+  buildargs: Record<string, string>;
+  nocache?: boolean;
+}
+
+/** A build that the engine ran and that failed: the node fails, the run goes on. */
+export class BuildFailedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'BuildFailedError';
+  }
+}
+
+/** The image ID of a build stream's events, or the engine's error (pure; tested on fixtures). */
+export function buildResult(events: ProgressEvent[]): { id: string } | { error: string } {
+  const error = streamError(events);
+  if (error !== undefined) return { error: error || 'build failed' };
+  // Multi-stage builds report one ID per stage: the last is the image.
+  const id = events.filter((e) => e.aux?.ID).at(-1)?.aux?.ID;
+  return id ? { id } : { error: 'the engine finished the build without reporting an image ID' };
+}
+
+/** Builds an image from a packed context; returns its ID. */
+export async function buildImage(docker: Docker, context: Readable, opts: BuildOptions): Promise<string> {
+  let stream: NodeJS.ReadableStream;
+  try {
+    stream = await engineCall(() =>
+      docker.buildImage(context, {
+        dockerfile: opts.dockerfile,
+        buildargs: opts.buildargs,
+        rm: true,
+        forcerm: true,
+        nocache: opts.nocache ?? false,
+        ...(opts.signal ? { abortSignal: opts.signal } : {}),
+      }),
+    );
+  } catch (err) {
+    if (err instanceof ChainError || opts.signal?.aborted) throw err;
+    // Rejected before building: Dockerfile parse errors (400), bad references, missing files (500).
+    throw new BuildFailedError(describe(err));
+  }
+  // The classic builder names each step's image (" ---> <id>") and container ("Running in
+  // <id>"); on cancellation the engine removes the container only some time after we hang up,
+  // so we remove it ourselves.
+  let stepContainer: string | undefined;
+  let stepImage: string | undefined;
+  let events: ProgressEvent[];
+  try {
+    events = await followProgress(docker, stream, (event) => {
+      const text = event.stream ?? event.status ?? event.errorDetail?.message ?? '';
+      for (const line of text.split('\n')) {
+        if (line.trim() === '') continue;
+        stepContainer = /Running in ([0-9a-f]{12,64})/.exec(line)?.[1] ?? stepContainer;
+        stepImage = /^ ---> ([0-9a-f]{12,64})$/.exec(line)?.[1] ?? stepImage;
+        // The classic builder wraps stderr in ESC[91m ... ESC[0m.
+        opts.onLine?.(stripVTControlCharacters(line));
+      }
+    });
+  } catch (err) {
+    // A cancelled build ends its stream too: that is the cancellation, not a lost engine.
+    if (!opts.signal?.aborted) throw err;
+    await removeStepContainers(docker, stepContainer, stepImage);
+    throw opts.signal.reason;
+  }
+  const result = buildResult(events);
+  if ('error' in result) throw new BuildFailedError(result.error);
+  return result.id;
+}
+
+/**
+ * After a cancelled build: removes the step's container, named or not yet named in the stream
+ * (created from the step's image), until none is left or a short while has passed.
+ */
+async function removeStepContainers(docker: Docker, container: string | undefined, image: string | undefined): Promise<void> {
+  const remove = (id: string) => docker.getContainer(id).remove({ force: true }).catch(() => undefined);
+  if (container) await remove(container);
+  if (!image) return;
+  for (let attempt = 0, quiet = 0; attempt < 20 && quiet < 2; attempt++) {
+    const left = await docker.listContainers({ all: true, filters: JSON.stringify({ ancestor: [image] }) }).catch(() => []);
+    quiet = left.length === 0 ? quiet + 1 : 0;
+    await Promise.all(left.map((c) => remove(c.Id)));
+    await new Promise((r) => setTimeout(r, 150));
+  }
+}

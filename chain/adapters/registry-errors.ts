@@ -1,0 +1,11 @@
+/** The two ways a registry fails a run, whether chain asks it directly or through the engine. */
+import { ChainError, ExitCode, problem } from '../core/errors.js';
+
+export const registryDown = (host: string, detail: string) =>
+  new ChainError([problem('E_REGISTRY_UNREACHABLE', `cannot reach the registry ${host} (${detail})`, { hint: 'start it, or check registry: in chain.yaml' })], ExitCode.registry);
+
+export const registryRefused = (host: string, status: number) =>
+  new ChainError(
+    [problem('E_REGISTRY_AUTH', `the registry ${host} refused the credentials (HTTP ${status})`, { hint: `log in with docker login ${host}, or fix its auths entry in the Docker configuration` })],
+    ExitCode.registry,
+  );
