@@ -1,14 +1,15 @@
 /** Shared by the tests: run the CLI in-process, make temporary git repositories, reach the engine. */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
+import Docker from 'dockerode';
 import tar from 'tar-fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run } from '../cli/main.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import { DockerEngine } from '../adapters/docker.js';
 
 /** The repository root (tests run from dist/chain/test). */
 export const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
@@ -65,24 +66,74 @@ export function removeDirs(...dirs: string[]): void {
 }
 
 /** The example chain in a fresh repository under a unique chain name, so runs never share images. */
-export function exampleChain(): { dir: string; name: string } {
+export function exampleChain(prefix = 't'): { dir: string; name: string } {
   const dir = exampleRepo();
-  const name = `t${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
+  const name = `${prefix}${process.pid}x${Math.random().toString(36).slice(2, 8)}`;
   const file = path.join(dir, 'chain.yaml');
   writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: acme$/m, `name: ${name}`));
   git(dir, 'commit', '-qam', 'unique chain name');
   return { dir, name };
 }
 
-/** Removes every image of a chain from the engine. */
-export async function removeChainImages(engine: DockerEngine, chain: string): Promise<void> {
-  const images = await engine.docker.listImages({ filters: JSON.stringify({ label: [`dev.chain.chain=${chain}`] }) });
-  for (const image of images) await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+/** An engine at a socket that does not exist: for tests that must not touch the real one. */
+export function absentEngine(): DockerEngine {
+  return new DockerEngine(new Docker({ socketPath: '/nonexistent/docker.sock' }));
 }
 
-/** IDs of all containers, running or not. */
-export async function containerIds(engine: DockerEngine): Promise<string[]> {
-  return (await engine.docker.listContainers({ all: true })).map((c) => c.Id).sort();
+/** Every image of a chain in the engine (label dev.chain.chain), tagged or only pulled by digest. */
+export function chainImages(engine: DockerEngine, chain: string): Promise<Docker.ImageInfo[]> {
+  return engine.docker.listImages({ filters: JSON.stringify({ label: [`dev.chain.chain=${chain}`] }) });
+}
+
+/** Removes every image of a chain from the engine. */
+export async function removeChainImages(engine: DockerEngine, chain: string): Promise<void> {
+  for (const image of await chainImages(engine, chain)) await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+}
+
+/** IDs (as printed, 12 hex digits or more) of the step containers the classic builder names in a chain's build logs. */
+export function loggedStepContainers(dir: string): string[] {
+  const logs = path.join(dir, '.chain/logs');
+  if (!existsSync(logs)) return [];
+  return readdirSync(logs)
+    .filter((f) => f.endsWith('.log'))
+    .flatMap((f) => [...readFileSync(path.join(logs, f), 'utf8').matchAll(/ ---> Running in ([0-9a-f]{12,64})/g)].map((m) => m[1] as string));
+}
+
+export interface ChainContainers {
+  /** remembers the step containers the build logs name now (a later run of a node rewrites its log) */
+  note(): void;
+  /** the chain's containers still on the engine, as `id image state` */
+  left(): Promise<string[]>;
+  /** waits up to `ms` for none to be left (the engine removes a hung-up build's container on its own), then says what is */
+  settle(ms?: number): Promise<string[]>;
+}
+
+/**
+ * The containers one chain created, and only those: its test containers (label
+ * dev.chain.chain=<name>) and the build-step containers its logs name. Containers of anything
+ * else on the shared engine are never compared, so their coming and going cannot fail a test.
+ */
+export function chainContainers(engine: DockerEngine, chain: { dir: string; name: string }): ChainContainers {
+  const named = new Set<string>();
+  const note = () => {
+    for (const id of loggedStepContainers(chain.dir)) named.add(id);
+  };
+  const left = async () => {
+    note();
+    const all = await engine.docker.listContainers({ all: true });
+    return all
+      .filter((c) => c.Labels?.['dev.chain.chain'] === chain.name || [...named].some((id) => c.Id.startsWith(id)))
+      .map((c) => `${c.Id.slice(0, 12)} ${c.Image} ${c.State}`);
+  };
+  return {
+    note,
+    left,
+    settle: async (ms = 10_000) => {
+      const end = Date.now() + ms;
+      while ((await left()).length > 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 200));
+      return left();
+    },
+  };
 }
 
 export interface Child {
@@ -128,9 +179,8 @@ export function spawnChain(args: string[], cwd: string, env: Record<string, stri
 
 /** Where each of a chain's version tags points: tag -> image ID. */
 export async function versionTags(engine: DockerEngine, chain: string): Promise<Record<string, string>> {
-  const images = await engine.docker.listImages({ filters: JSON.stringify({ label: [`dev.chain.chain=${chain}`] }) });
   const out: Record<string, string> = {};
-  for (const image of images) for (const tag of image.RepoTags ?? []) if (/:\d+\.\d+\.\d+$/.test(tag)) out[tag] = image.Id;
+  for (const image of await chainImages(engine, chain)) for (const tag of image.RepoTags ?? []) if (/:\d+\.\d+\.\d+$/.test(tag)) out[tag] = image.Id;
   return out;
 }
 
@@ -188,12 +238,46 @@ export function dockerConfig(host: string, user: string, password: string): stri
   return dir;
 }
 
-/** The vendor ships a fixed base under the same tag: the given base plus a patched file. Returns its ID. */
-export async function shipFixedBase(engine: DockerEngine, from: string, note = 'patched'): Promise<string> {
+/** The shared vendor base every example chain starts from (scripts/lib.sh makes it). */
+export const VENDOR_BASE = 'vendor/busybox:1.35';
+
+/**
+ * Gives a test chain a vendor base name of its own (`vendor/busybox-<chain>:1.35`, still under
+ * the `vendor/` prefix its policies trust) on the shared base's image, and points chain.yaml and
+ * the chain.lock pin at it, so a test that ships a new base moves no tag another chain builds on.
+ * The pin keeps its digest: for a local-only image that is the image ID. Returns the reference.
+ */
+export async function ownVendorBase(engine: DockerEngine, dir: string, name: string): Promise<string> {
+  const id = (await engine.inspect(VENDOR_BASE))?.id;
+  if (!id) throw new Error(`${VENDOR_BASE} is not on the engine: scripts/test makes it`);
+  const ref = `vendor/busybox-${name}:1.35`;
+  await engine.tag(id, ...splitRef(ref));
+  const chainYaml = path.join(dir, 'chain.yaml');
+  writeFileSync(chainYaml, readFileSync(chainYaml, 'utf8').replace(`image: ${VENDOR_BASE}`, `image: ${ref}`));
+  const lockFile = path.join(dir, 'chain.lock');
+  const lock = JSON.parse(readFileSync(lockFile, 'utf8')) as { externals: Record<string, { image: string }> };
+  if (lock.externals.busybox?.image !== VENDOR_BASE) throw new Error(`chain.lock does not pin ${VENDOR_BASE}`);
+  lock.externals.busybox.image = ref;
+  writeFileSync(lockFile, `${JSON.stringify(lock, null, 2)}\n`);
+  git(dir, 'commit', '-qam', 'a vendor base name of its own');
+  return ref;
+}
+
+/** Removes a test's own vendor base tag and the bases it shipped (after the chain's images, which sit on them). */
+export async function removeOwnVendorBase(engine: DockerEngine, ref: string, shipped: string[]): Promise<void> {
+  // Untags ref; the image goes too only when that was its last tag (a shipped base's).
+  await engine.docker.getImage(ref).remove().catch(() => undefined);
+  for (const id of shipped) await engine.docker.getImage(id).remove({ force: true }).catch(() => undefined);
+}
+
+const splitRef = (ref: string): [string, string] => [ref.slice(0, ref.lastIndexOf(':')), ref.slice(ref.lastIndexOf(':') + 1)];
+
+/** The vendor ships a fixed base under the same tag `ref` (a test's own): the given base plus a patched file. Returns its ID. */
+export async function shipFixedBase(engine: DockerEngine, from: string, ref: string, note = 'patched'): Promise<string> {
   const context = tempDir();
   writeFileSync(path.join(context, 'Dockerfile'), `FROM ${from}\nRUN echo ${note} > /etc/vendor-fix\n`);
   const id = await engine.build(tar.pack(context) as unknown as Readable, { dockerfile: 'Dockerfile', buildargs: {} });
-  await engine.tag(id, 'vendor/busybox', '1.35');
+  await engine.tag(id, ...splitRef(ref));
   removeDirs(context);
   return id;
 }

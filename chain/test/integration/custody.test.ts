@@ -1,9 +1,9 @@
 /**
  * Chain of custody against the real engine and git: signed provenance for every built image, a
  * verified lineage down to the base, each tampering case failing with its reason, secrets never
- * recorded, and ownership enforced from git history.
+ * recorded. (Ownership, which needs no engine, is tested in unit/ownership.)
  */
-import { appendFileSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { suite } from 'uvu';
@@ -83,7 +83,9 @@ it('secret build args are in no record and no log', async () => {
   const report = JSON.parse((await cli('provenance', 'report', '--json')).out) as Statement;
   assert.equal(report.predicate.buildDefinition.externalParameters.args, { REGION: 'eu' });
   const files = (sub: string) => readdirSync(path.join(dir, '.chain', sub), { recursive: true, withFileTypes: true }).filter((d) => d.isFile()).map((d) => path.join(d.parentPath, d.name));
-  for (const file of [...files('records'), ...files('logs'), ...files('provenance')]) {
+  const written = [...files('records'), ...files('logs'), ...files('provenance')];
+  assert.ok(written.some((f) => f.endsWith(path.join('logs', 'report.log'))), 'the report build log is among the files read');
+  for (const file of written) {
     const text = readFileSync(file, 'utf8');
     assert.not.ok(text.includes(SECRET), `${file} holds the secret`);
     assert.not.ok(text.includes(Buffer.from(SECRET).toString('base64').slice(0, 20)), `${file} holds the secret in base64`);
@@ -181,51 +183,6 @@ it('why shows the family tree with owners, versions and digests', async () => {
   assert.match(lines[0] ?? '', /^docs 1\.0\.0  owner web  sha256:[0-9a-f]{12}$/);
   assert.match(r.out, /├─ httpd 2\.4\.0  owner middleware  sha256:/);
   assert.match(r.out, /└─ busybox  owner ops  sha256:[0-9a-f]{12}  \(external\)/);
-});
-
-it('owners lists every node with its team, members and contact', async () => {
-  const r = await cli('owners', '--json');
-  const data = JSON.parse(r.out) as { admins: string[]; nodes: { node: string; owner: string; members: string[]; contact: string | null }[] };
-  assert.equal(data.admins, ['ops']);
-  assert.equal(data.nodes.find((n) => n.node === 'site'), { node: 'site', tier: 'app', owner: 'web', members: ['web@acme.example'], contact: '#web', admin: false });
-  assert.is(data.nodes[0]?.node, 'busybox', 'lowest tier first');
-});
-
-it('codeowners writes the file; --check fails when chain.yaml changed after it', async () => {
-  assert.is((await cli('codeowners')).code, 0);
-  const text = readFileSync(path.join(dir, 'CODEOWNERS'), 'utf8');
-  assert.match(text, /^\/chain\.yaml ops-lead@acme\.example ops@acme\.example$/m);
-  assert.match(text, /^\/layers\/app\/site\/ web@acme\.example$/m);
-  assert.is((await cli('codeowners', '--check')).code, 0);
-  writeFileSync(path.join(dir, 'chain.yaml'), readFileSync(path.join(dir, 'chain.yaml'), 'utf8').replace('owner: data', 'owner: web'));
-  const stale = await cli('codeowners', '--check');
-  assert.is(stale.code, 1);
-  assert.match(stale.err, /error\[E_CODEOWNERS_STALE\]/);
-  git(dir, 'checkout', '--', 'chain.yaml');
-});
-
-it('check-owners catches a change by a non-member and a graph change by a non-admin', async () => {
-  const base = git(dir, 'rev-parse', 'HEAD').trim();
-  const commitAs = (email: string, message: string) => git(dir, '-c', `user.email=${email}`, '-c', 'user.name=someone', 'commit', '-qam', message);
-  appendFileSync(path.join(dir, 'layers/app/site/public/index.html'), '<p>by the web team</p>\n');
-  commitAs('web@acme.example', 'web edits its own site');
-  appendFileSync(path.join(dir, 'layers/core/corebuild/etc/motd'), 'sneaky\n');
-  commitAs('web@acme.example', 'web edits the core build');
-  writeFileSync(path.join(dir, 'chain.yaml'), readFileSync(path.join(dir, 'chain.yaml'), 'utf8').replace('owner: data', 'owner: web'));
-  commitAs('web@acme.example', 'web takes over report');
-  writeFileSync(path.join(dir, 'chain.yaml'), readFileSync(path.join(dir, 'chain.yaml'), 'utf8').replace('owner: web\n    path: layers/app/report', 'owner: data\n    path: layers/app/report'));
-  commitAs('ops@acme.example', 'ops puts it back');
-  const r = await cli('check-owners', '--since', base, '--json');
-  assert.is(r.code, 1, r.err);
-  const { violations } = JSON.parse(r.out) as { violations: { author: string; file: string; node: string; owner: string; rule: string }[] };
-  assert.equal(violations.map((v) => [v.author, v.file, v.node, v.owner, v.rule]), [
-    ['web@acme.example', 'layers/core/corebuild/etc/motd', 'corebuild', 'ops', 'node-folder'],
-    ['web@acme.example', 'chain.yaml', '-', 'admins (ops)', 'chain-governance'],
-  ]);
-  const human = await cli('check-owners', '--since', base);
-  assert.match(human.out, /COMMIT +AUTHOR +FILE +NODE +OWNER/);
-  assert.is((await cli('check-owners', '--since', 'HEAD')).out, 'No ownership violations since HEAD.');
-  assert.is((await cli('check-owners', '--since', 'no-such-ref')).code, 2);
 });
 
 it.run();
