@@ -25,7 +25,9 @@ function authconfig(host: string, credentials: Credentials | undefined): Record<
 
 /** Tells refused credentials from a registry that is down, by the engine's text (pure). */
 export function registryError(host: string, message: string): ChainError {
-  return /unauthori[sz]ed|authentication required|denied|401|403/i.test(message) ? registryRefused(host, /403|denied/i.test(message) ? 403 : 401) : registryDown(host, message);
+  // Status codes only as the engine words them ("HTTP 403"): a bare 401 may be part of a URL it quotes.
+  if (!/unauthori[sz]ed|authentication required|no basic auth credentials|denied|forbidden|\bHTTP 40[13]\b/i.test(message)) return registryDown(host, message);
+  return registryRefused(host, /denied|forbidden|\bHTTP 403\b/i.test(message) ? 403 : 401);
 }
 
 /** Pushes repo:tag; returns the manifest digest the registry answered with. */

@@ -188,7 +188,7 @@ it('a push that fails mid-run fails that node: it is not promoted, its descendan
     const summary = json<BuildSummary>(r.out);
     assert.is(summary.registryFailed, true);
     assert.equal(statuses(summary), { corebuild: 'built', httpd: 'failed', runtime: 'built', docs: 'blocked', report: 'built', site: 'blocked' });
-    assert.match(summary.nodes.find((n) => n.name === 'httpd')?.error ?? '', `cannot reach the registry ${proxy.host}`);
+    assert.match(summary.nodes.find((n) => n.name === 'httpd')?.error ?? '', `cannot reach the registry ${proxy.host}`, JSON.stringify(summary.nodes.find((n) => n.name === 'httpd')));
     assert.is((await versionTags(engine, flaky.name))[`${flaky.name}/httpd:2.4.0`], undefined, 'httpd was not promoted');
     assert.equal(await registryTags(registry.host, `${flaky.name}/httpd`), [], 'no tag of httpd reached the registry');
     const fpTag = [...(await engine.imagesByTag(flaky.name)).keys()].find((t) => t.startsWith(`${flaky.name}/httpd:fp-`))?.split(':')[1];

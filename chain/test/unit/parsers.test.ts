@@ -101,6 +101,10 @@ test('registryError: refused credentials told from a registry that is down, by t
   assert.is(registryError('r', 'unauthorized: authentication required').problems[0]?.message, 'the registry r refused the credentials (HTTP 401)');
   assert.is(registryError('r', 'denied: requested access to the resource is denied').problems[0]?.message, 'the registry r refused the credentials (HTTP 403)');
   assert.is(registryError('r', 'dial tcp 127.0.0.1:1: connect: connection refused').code, 'E_REGISTRY_UNREACHABLE');
+  assert.is(registryError('r', 'error parsing HTTP 403 response body: unexpected end of JSON input').problems[0]?.message, 'the registry r refused the credentials (HTTP 403)');
+  // A failed request the engine quotes may hold 401 or 403 in its URL (a random chain name, a digest): still a registry that is down.
+  const quoted = 'Put "http://127.0.0.1:40373/v2/t4012x9/httpd/manifests/fp-4031a2b3c4d5": EOF';
+  assert.is(registryError('r', quoted).code, 'E_REGISTRY_UNREACHABLE');
 });
 
 test('labelInstruction: one LABEL, values quoted, $ not expanded', () => {
