@@ -26,20 +26,34 @@ const MANIFEST_TYPES = [
   'application/vnd.oci.image.index.v1+json',
 ].join(', ');
 
-interface Descriptor {
+/** An OCI content descriptor. */
+export interface Descriptor {
   mediaType: string;
   digest: string;
   size: number;
+  annotations?: Record<string, string>;
 }
 
-const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-const DSSE_MEDIA_TYPE = 'application/vnd.dsse.envelope.v1+json';
-const EMPTY_MEDIA_TYPE = 'application/vnd.oci.empty.v1+json';
-
-/** The attestation tag of an image digest: sha256:abc... -> sha256-abc....att */
-export function attestationTag(digest: string): string {
-  return `${digest.replace(':', '-')}.att`;
+/** The parts of an image manifest (OCI or Docker v2) chain reads. */
+export interface ManifestJson {
+  schemaVersion?: number;
+  mediaType?: string;
+  config?: Descriptor;
+  layers?: Descriptor[];
+  subject?: Descriptor;
+  annotations?: Record<string, string>;
 }
+
+export interface RemoteManifest {
+  digest: string;
+  mediaType: string;
+  size: number;
+  /** the exact bytes, which the digest is of */
+  bytes: Buffer;
+  json: ManifestJson;
+}
+
+export const sha256Digest = (bytes: Buffer | string) => `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
 
 export class RegistryClient {
   private readonly base: string;
@@ -95,17 +109,42 @@ export class RegistryClient {
     return ((await r.json()) as { tags?: string[] | null }).tags ?? [];
   }
 
-  /** The manifest digest a tag points to, or undefined when there is no such tag. */
-  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+  /** The manifest a tag or digest names (media type, digest, size) from a HEAD request, or undefined. */
+  async describe(repository: string, reference: string): Promise<Descriptor | undefined> {
     const r = await this.request(`${repository}/manifests/${reference}`, { method: 'HEAD', accept: MANIFEST_TYPES });
     if (r.status === 404) return undefined;
     if (!r.ok) throw registryDown(this.host, `HTTP ${r.status} for ${repository}:${reference}`);
-    return r.headers.get('docker-content-digest') ?? undefined;
+    const digest = r.headers.get('docker-content-digest');
+    if (!digest) throw registryDown(this.host, `no digest for ${repository}:${reference}`);
+    return { mediaType: r.headers.get('content-type') ?? '', digest, size: Number(r.headers.get('content-length') ?? 0) };
   }
 
-  /** Uploads a blob (monolithic upload); returns its descriptor. */
-  private async putBlob(repository: string, content: Buffer, mediaType: string): Promise<Descriptor> {
-    const digest = `sha256:${createHash('sha256').update(content).digest('hex')}`;
+  /** The manifest digest a tag points to, or undefined when there is no such tag. */
+  async manifestDigest(repository: string, reference: string): Promise<string | undefined> {
+    return (await this.describe(repository, reference))?.digest;
+  }
+
+  /** A manifest by tag or digest, with its digest, media type and exact bytes; undefined when there is none. */
+  async manifest(repository: string, reference: string): Promise<RemoteManifest | undefined> {
+    const r = await this.request(`${repository}/manifests/${reference}`, { accept: MANIFEST_TYPES });
+    if (r.status === 404) return undefined;
+    if (!r.ok) throw registryDown(this.host, `HTTP ${r.status} for ${repository}:${reference}`);
+    const bytes = Buffer.from(await r.arrayBuffer());
+    const digest = r.headers.get('docker-content-digest') ?? sha256Digest(bytes);
+    return { digest, mediaType: r.headers.get('content-type') ?? '', size: bytes.length, bytes, json: JSON.parse(bytes.toString('utf8')) as ManifestJson };
+  }
+
+  /** A blob's bytes, or undefined when the repository does not have it. */
+  async blob(repository: string, digest: string): Promise<Buffer | undefined> {
+    const r = await this.request(`${repository}/blobs/${digest}`);
+    if (r.status === 404) return undefined;
+    if (!r.ok) throw registryDown(this.host, `HTTP ${r.status} reading ${repository}@${digest}`);
+    return Buffer.from(await r.arrayBuffer());
+  }
+
+  /** Uploads a blob (monolithic upload) unless the repository has it; returns its descriptor. */
+  async putBlob(repository: string, content: Buffer, mediaType: string): Promise<Descriptor> {
+    const digest = sha256Digest(content);
     const descriptor = { mediaType, digest, size: content.length };
     if ((await this.request(`${repository}/blobs/${digest}`, { method: 'HEAD' })).ok) return descriptor;
     const start = await this.request(`${repository}/blobs/uploads/`, { method: 'POST' });
@@ -118,46 +157,19 @@ export class RegistryClient {
     return descriptor;
   }
 
-  /**
-   * Stores a DSSE envelope beside the image it is about, as an OCI artifact under the attestation
-   * tag `sha256-<hex>.att` (the convention cosign uses), with the image as its `subject`.
-   */
-  async putAttestation(repository: string, subject: string, envelope: Buffer): Promise<string> {
-    const layer = await this.putBlob(repository, envelope, DSSE_MEDIA_TYPE);
-    const config = await this.putBlob(repository, Buffer.from('{}'), EMPTY_MEDIA_TYPE);
-    const manifest = {
-      schemaVersion: 2,
-      mediaType: OCI_MANIFEST,
-      artifactType: DSSE_MEDIA_TYPE,
-      config,
-      layers: [layer],
-      subject: { mediaType: 'application/vnd.docker.distribution.manifest.v2+json', digest: subject, size: 0 },
-    };
-    const tag = attestationTag(subject);
-    const r = await this.request(`${repository}/manifests/${tag}`, { method: 'PUT', contentType: OCI_MANIFEST, body: JSON.stringify(manifest) });
-    if (r.status !== 201) throw registryDown(this.host, `HTTP ${r.status} storing ${repository}:${tag}`);
-    return tag;
+  /** Stores a manifest under a tag (or its digest); returns its digest. */
+  async putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<string> {
+    const r = await this.request(`${repository}/manifests/${reference}`, { method: 'PUT', contentType: mediaType, body: bytes });
+    if (r.status !== 201) throw registryDown(this.host, `HTTP ${r.status} storing ${repository}:${reference}`);
+    return r.headers.get('docker-content-digest') ?? sha256Digest(bytes);
   }
 
-  /** The DSSE envelope stored beside an image, or undefined. */
-  async getAttestation(repository: string, subject: string): Promise<Buffer | undefined> {
-    const m = await this.request(`${repository}/manifests/${attestationTag(subject)}`, { accept: OCI_MANIFEST });
-    if (m.status === 404) return undefined;
-    const layer = ((await m.json()) as { layers?: Descriptor[] }).layers?.find((l) => l.mediaType === DSSE_MEDIA_TYPE);
-    if (!layer) return undefined;
-    const blob = await this.request(`${repository}/blobs/${layer.digest}`);
-    return blob.ok ? Buffer.from(await blob.arrayBuffer()) : undefined;
-  }
-
-  /** The labels of an image's config, for checking the full fingerprint behind a tag. */
-  async labels(repository: string, reference: string): Promise<Record<string, string> | undefined> {
-    const m = await this.request(`${repository}/manifests/${reference}`, { accept: MANIFEST_TYPES });
-    if (m.status === 404) return undefined;
-    const manifest = (await m.json()) as { config?: { digest?: string } };
-    if (!manifest.config?.digest) return undefined;
-    const c = await this.request(`${repository}/blobs/${manifest.config.digest}`);
-    if (!c.ok) return undefined;
-    return ((await c.json()) as { config?: { Labels?: Record<string, string> | null } }).config?.Labels ?? {};
+  /** Deletes a manifest by digest (the registry must allow deletes); false when it was not there. */
+  async deleteManifest(repository: string, digest: string): Promise<boolean> {
+    const r = await this.request(`${repository}/manifests/${digest}`, { method: 'DELETE' });
+    if (r.status === 404) return false;
+    if (r.status !== 202) throw registryDown(this.host, `HTTP ${r.status} deleting ${repository}@${digest}`);
+    return true;
   }
 }
 

@@ -24,6 +24,17 @@ export interface ExternalInputs {
 export type NodeInputs = BuiltInputs | ExternalInputs;
 
 /**
+ * What identifies an image wherever it is: the engine's image ID (the digest of its config), the
+ * manifest digest a registry knows it by, and the repository (host/path) that holds it.
+ */
+export interface ImageIdentity {
+  id?: string;
+  /** sha256:... of the manifest */
+  digest?: string;
+  repository?: string;
+}
+
+/**
  * An image found in the store for a node: in the local engine (its ID), in the registry (its
  * manifest digest, `repo@sha256:...`), or both. A child that needs a parent known only by digest
  * pulls it first.

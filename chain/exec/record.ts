@@ -8,6 +8,8 @@ import { parseDigestRef } from '../core/image-ref.js';
 import type { BuildRecord } from '../core/inputs.js';
 import { recordableArgs } from '../core/model.js';
 import { signEnvelope } from '../provenance/dsse.js';
+import { putAttestation } from '../adapters/registry-images.js';
+import { registryDown } from '../adapters/registry-errors.js';
 import { provenanceStatement } from '../provenance/statement.js';
 import { PAYLOAD_TYPE } from '../provenance/types.js';
 import type { NodeBuild } from './build-types.js';
@@ -20,7 +22,10 @@ export async function recordBuild(build: NodeBuild, image: BuiltImage, onLine: (
   if (build.publish && image.pushed) {
     // The record travels with the image: stored beside it in the registry.
     const pushed = parseDigestRef(image.pushed);
-    const tag = await build.publish.registry.putAttestation(pushed.path, pushed.digest, readFileSync(build.provenance.store.recordFile(address)));
+    const { registry } = build.publish;
+    const subject = await registry.describe(pushed.path, pushed.digest);
+    if (!subject) throw registryDown(registry.host, `${image.pushed} is not in the registry right after its push`);
+    const tag = await putAttestation(registry, pushed.path, subject, readFileSync(build.provenance.store.recordFile(address)));
     onLine(`# attestation ${pushed.repository}:${tag}`);
   }
 }

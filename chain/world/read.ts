@@ -11,6 +11,7 @@ import { Labels, fingerprintTag } from '../core/model.js';
 import type { LoadedChain } from '../config/load.js';
 import { readLock } from '../adapters/pins.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
+import { remoteImage } from '../adapters/registry-images.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
@@ -110,9 +111,9 @@ async function observeRegistry(registryRef: string, built: string[], fingerprint
         const repo = [prefix, name].filter(Boolean).join('/');
         const tag = fingerprintTag(fingerprints[name] as string);
         if (!(await registry.tags(repo)).includes(tag)) return;
-        const digest = await registry.manifestDigest(repo, tag);
-        const fingerprint = (await registry.labels(repo, tag))?.[Labels.fingerprint];
-        if (digest) found[name] = { digest: `${host}/${repo}@${digest}`, ...(fingerprint ? { fingerprint } : {}) };
+        const image = await remoteImage(registry, repo, tag);
+        const fingerprint = image?.labels[Labels.fingerprint];
+        if (image) found[name] = { digest: `${host}/${repo}@${image.digest}`, ...(fingerprint ? { fingerprint } : {}) };
       }),
     );
   } catch (err) {

@@ -10,7 +10,8 @@ import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
-import { attestationTag, RegistryClient } from '../../adapters/registry.js';
+import { RegistryClient } from '../../adapters/registry.js';
+import { attestationTag, getAttestation } from '../../adapters/registry-images.js';
 import { ProvenanceStore } from '../../adapters/provenance-store.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
@@ -101,7 +102,7 @@ it('build --push publishes every image after its tests, with fingerprint, versio
   assert.is(statement.subject[0]?.annotations?.digestKind, 'manifest');
   // The signed record is stored beside the image, under its attestation tag, byte for byte.
   const [repoRef = '', manifest = ''] = (site?.digest ?? '').split('@');
-  const stored = await new RegistryClient(registry.host, undefined).getAttestation(repoRef.split('/').slice(1).join('/'), manifest);
+  const stored = await getAttestation(new RegistryClient(registry.host, undefined), repoRef.split('/').slice(1).join('/'), manifest);
   const local = new ProvenanceStore(first.dir).latest('site');
   assert.ok(stored && local && !('corrupt' in local));
   assert.is(stored.toString('utf8'), readFileSync(new ProvenanceStore(first.dir).recordFile(local.address), 'utf8'));

@@ -1,7 +1,8 @@
 /** The registry client's pure parts, and its token flow against an in-memory registry that demands it. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { attestationTag, bearerChallenge, dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
+import { bearerChallenge, dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
+import { attestationTag, putAttestation } from '../../adapters/registry-images.js';
 import { tokenScope } from '../../adapters/registry-auth.js';
 import type { ChainError } from '../../core/errors.js';
 import { tempDir, removeDirs } from '../helpers.js';
@@ -86,7 +87,7 @@ test('token authentication: a new scope gets its token from the remembered servi
   const client = new RegistryClient('reg.example', { username: 'ci', password: 'secret' }, fetch);
   await client.tags('acme/site');
   calls.length = 0;
-  assert.is(await client.putAttestation('acme/site', 'sha256:abc', Buffer.from('{}')), 'sha256-abc.att');
+  assert.is(await putAttestation(client, 'acme/site', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:abc', size: 2 }, Buffer.from('{}')), 'sha256-abc.att');
   assert.equal(calls, [
     'HEAD reg.example/v2/acme/site/blobs/sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a Bearer',
     'HEAD reg.example/v2/acme/site/blobs/sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a Bearer',
