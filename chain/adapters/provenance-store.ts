@@ -4,10 +4,10 @@
  * address is reported as corrupt, never read as if it were fine.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { decodeBase64 } from '../provenance/dsse.js';
-import type { Envelope, Statement, StoredRecord } from '../provenance/types.js';
+import { recordFromBytes } from '../provenance/record.js';
+import type { Envelope, StoredRecord } from '../provenance/types.js';
 import { STATE_DIR, writeFileAtomic } from './state.js';
 
 export type { StoredRecord } from '../provenance/types.js';
@@ -42,13 +42,7 @@ export class ProvenanceStore {
     } catch {
       return undefined;
     }
-    if (createHash('sha256').update(bytes).digest('hex') !== address) return { address, corrupt: 'its content does not match its content address' };
-    try {
-      const envelope = JSON.parse(bytes.toString('utf8')) as Envelope;
-      return { address, envelope, statement: JSON.parse(decodeBase64(envelope.payload).toString('utf8')) as Statement };
-    } catch {
-      return { address, corrupt: 'it is not a DSSE envelope holding a statement' };
-    }
+    return recordFromBytes(bytes, address);
   }
 
   private index(kind: 'subjects' | 'nodes', key: string): string | undefined {
@@ -56,6 +50,15 @@ export class ProvenanceStore {
       return readFileSync(path.join(this.dir, kind, key), 'utf8').trim() || undefined;
     } catch {
       return undefined;
+    }
+  }
+
+  /** Every image digest (sha256:...) a stored record is about: one folder read. */
+  subjects(): Set<string> {
+    try {
+      return new Set(readdirSync(path.join(this.dir, 'subjects')).map((hexDigest) => `sha256:${hexDigest}`));
+    } catch {
+      return new Set();
     }
   }
 

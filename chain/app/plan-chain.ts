@@ -7,6 +7,7 @@ import { assemblePlan, selectNodes, type Plan } from '../core/plan.js';
 import { parseChainText } from '../config/read.js';
 import type { LoadedChain } from '../config/load.js';
 import type { DockerEngine } from '../adapters/docker.js';
+import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';
 import { readWorld, startGitRead, type GitFacts, type World } from '../world/read.js';
 import type { AppDeps } from './deps.js';
@@ -41,7 +42,7 @@ export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: Pl
   const graph = chainGraph(loaded.config);
   const since = request.since ? await changesSince(deps, loaded, request.since) : undefined;
   const selected = selectNodes(graph, request.targets, since?.touched.keys());
-  const world = await readWorld(loaded, graph, selected, { engine, state, registry: deps.registry }, gitRead);
+  const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, gitRead);
   const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);
   const plan = assemblePlan({ ...world, chain: loaded.config, targets: request.targets, force, ...(since ? { since } : {}) });
   return { plan, world, engine, state };

@@ -69,6 +69,17 @@ export type LocalImage = StoredImage & { id: string };
 export interface TaggedImage {
   id: string;
   fingerprint?: string;
+  /** a provenance record about this very image is stored (custody) */
+  attested?: boolean;
+}
+
+/** What a registry holds under a node's fingerprint tag. */
+export interface RemoteTagged {
+  /** repo@sha256:... */
+  digest: string;
+  fingerprint?: string;
+  /** the signed record is stored beside it, under its attestation tag (custody) */
+  attested: boolean;
 }
 
 /** What the image stores hold for the chain, as observed; the planner decides what satisfies a node. */
@@ -79,8 +90,8 @@ export interface StoreObservations {
   problem?: string;
   /** the local engine: every tag of the chain's images */
   local: ReadonlyMap<string, TaggedImage>;
-  /** with a registry: what it holds under each built node's fingerprint tag (repo@sha256:... and its fingerprint label) */
-  registry?: Readonly<Record<string, { digest: string; fingerprint?: string }>>;
+  /** with a registry: where it is (host/prefix), and what it holds under each built node's fingerprint tag */
+  registry?: { name: string; tagged: Readonly<Record<string, RemoteTagged>> };
 }
 
 /** Everything read from the world that the planner decides on. */

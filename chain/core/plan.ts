@@ -134,16 +134,30 @@ export function assemblePlan(input: PlanInput): Plan {
 /**
  * The image that satisfies a node now: an external node's pinned or resolved image; for a built
  * node, an image tagged with its fingerprint tag whose label carries the whole fingerprint (the
- * tag holds only 12 hex digits). With a registry, the registry decides, so that a runner with an
- * empty engine plans the same; the local image, when it matches too, spares a pull.
+ * tag holds only 12 hex digits) and whose custody is recorded (no current image without it).
+ * With a registry, the registry decides, so that a runner with an empty engine plans the same;
+ * the local image, when it matches too, spares a pull.
  */
 export function satisfying(name: string, fingerprint: string, input: Pick<PlanInput, 'chain' | 'externals' | 'store'>): StoredImage | undefined {
-  if (input.chain.nodes[name]?.kind === 'external') return input.externals[name];
+  const found = observedImage(name, fingerprint, input);
+  return found?.attested ? found.image : undefined;
+}
+
+/** The image under the node's fingerprint, whether or not its custody is recorded. */
+function observedImage(name: string, fingerprint: string, input: Pick<PlanInput, 'chain' | 'externals' | 'store'>): { image: StoredImage; attested: boolean } | undefined {
+  const external = input.chain.nodes[name]?.kind === 'external' ? input.externals[name] : undefined;
+  if (external) return { image: external, attested: true };
   const tagged = input.store.local.get(`${imageRepository(input.chain, name)}:${fingerprintTag(fingerprint)}`);
-  const local = tagged?.fingerprint === fingerprint ? { id: tagged.id } : undefined;
-  if (!input.store.registry) return local;
-  const remote = input.store.registry[name];
-  return remote?.fingerprint === fingerprint ? { ...local, digest: remote.digest } : undefined;
+  const local = tagged?.fingerprint === fingerprint ? tagged : undefined;
+  if (!input.store.registry) return local ? { image: { id: local.id }, attested: local.attested ?? false } : undefined;
+  const remote = input.store.registry.tagged[name];
+  if (remote?.fingerprint !== fingerprint) return undefined;
+  return { image: { ...(local ? { id: local.id } : {}), digest: remote.digest }, attested: remote.attested };
+}
+
+/** Where images are looked for, in words: the registry when there is one. */
+function storeName(input: Pick<PlanInput, 'store'>): string {
+  return input.store.registry ? `the registry ${input.store.registry.name}` : 'the local engine';
 }
 
 /** A parent whose version is outside the range this node accepts: the node waits for its team. */
@@ -167,6 +181,10 @@ function explain(name: string, input: PlanInput, parentsBuilding: string[]): Rea
   const current = input.inputs[name];
   const record = input.records[name];
   if (!current || current.kind !== 'built') return reasons;
+  // Its image is there but nothing proves what it was built from: only that is missing.
+  if (!input.force.has(name) && parentsBuilding.length === 0 && observedImage(name, input.fingerprints[name] as string, input)) {
+    return [...reasons, { kind: 'unattested', store: storeName(input) }];
+  }
   if (!record) {
     reasons.push({ kind: 'never-built' });
     return reasons;
@@ -192,7 +210,7 @@ function explain(name: string, input: PlanInput, parentsBuilding: string[]): Rea
       reasons.push({ kind: 'parent-rebuilt', parent });
     }
   }
-  if (reasons.length === 0) reasons.push({ kind: 'image-missing' });
+  if (reasons.length === 0) reasons.push({ kind: 'image-missing', store: storeName(input) });
   return reasons;
 }
 

@@ -2,7 +2,10 @@
 
 export type Reason =
   | { kind: 'never-built' }
-  | { kind: 'image-missing' }
+  /** store: where it was looked for ("the registry host/prefix", "the local engine") */
+  | { kind: 'image-missing'; store?: string }
+  /** an image with this fingerprint exists, but no provenance record about it: rebuilt to record one */
+  | { kind: 'unattested'; store: string }
   | { kind: 'forced' }
   | { kind: 'files-changed'; paths: string[]; added: string[]; removed: string[]; modified: string[] }
   | { kind: 'parent-rebuilt'; parent: string }
@@ -28,7 +31,9 @@ export function describeReason(reason: Reason): string {
     case 'never-built':
       return 'never built';
     case 'image-missing':
-      return 'no image with this fingerprint in the image store';
+      return `no image with this fingerprint in ${reason.store ?? 'the image store'}`;
+    case 'unattested':
+      return `its image in ${reason.store} has no provenance record: rebuilt to record one`;
     case 'forced':
       return 'forced';
     case 'files-changed':

@@ -34,10 +34,12 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     const imageId = await buildImage(build, onLine);
     onLine(`# built ${imageId}`);
     await runTests(build, imageId, onLine);
-    const repo = imageRepository(inputs.config, node.name);
+    // No current image without custody: the fingerprint tag that makes the image current here
+    // comes last, once its record is durable and, when pushed, its attestation is beside it in the
+    // registry (where the attestation is what makes it current). A kill at any step before leaves
+    // an image the next run does not trust, and rebuilds (from the layer cache) or re-attests.
     const fpTag = fingerprintTag(build.plan.fingerprint);
-    await build.engine.tag(imageId, repo, fpTag);
-    const tags = [`${repo}:${fpTag}`];
+    const tags: string[] = [];
     let pushed: string | undefined;
     const published = publishedRepository(inputs.config, node.name);
     if (build.publish && published) {
@@ -47,6 +49,10 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
       onLine(`# pushed ${pushed}`);
     }
     await recordBuild(build, { imageId, startedOn, ...(pushed ? { pushed } : {}) }, onLine);
+    const repo = imageRepository(inputs.config, node.name);
+    await build.engine.tag(imageId, repo, fpTag);
+    tags.unshift(`${repo}:${fpTag}`);
+    onLine(`# current ${repo}:${fpTag}`);
     return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile };
   } finally {
     await new Promise((resolve) => log.end(resolve));

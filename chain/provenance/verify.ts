@@ -6,7 +6,7 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { verifyEnvelope } from './dsse.js';
-import type { Statement, StoredRecord } from './types.js';
+import type { ResourceDescriptor, Statement, StoredRecord } from './types.js';
 
 export interface InspectedImage {
   id: string;
@@ -17,8 +17,8 @@ export interface InspectedImage {
 }
 
 export interface VerifyDeps {
-  /** the record whose subject is this image */
-  recordFor(imageId: string): StoredRecord | undefined;
+  /** the record whose subject is this image (kept locally, or stored beside it in a registry) */
+  recordFor(image: InspectedImage): Promise<StoredRecord | undefined>;
   inspect(ref: string): Promise<InspectedImage | undefined>;
   trusted: readonly KeyObject[];
   /** owner of an external node, which has no record of its own */
@@ -57,6 +57,11 @@ class BrokenLink extends Error {
 
 const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 
+/** How to find a recorded parent: by its repo@digest when recorded by manifest digest, else by its image ID. */
+export function dependencyRef(dep: ResourceDescriptor): string {
+  return dep.annotations?.digestKind === 'manifest' && dep.uri?.startsWith('pkg:docker/') ? dep.uri.slice('pkg:docker/'.length) : `sha256:${dep.digest?.sha256 ?? ''}`;
+}
+
 export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNode?: string): Promise<VerifyResult> {
   const links: CustodyLink[] = [];
   const seen = new Set<string>();
@@ -70,7 +75,7 @@ export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNo
       throw new BrokenLink({ ...(node ? { node } : {}), image: image.id, reason });
     };
 
-    const record = deps.recordFor(image.id);
+    const record = await deps.recordFor(image);
     if (!record) return fail(`no provenance is recorded for image ${short(image.id)}`);
     if ('corrupt' in record) return fail(`provenance record ${record.address.slice(0, 12)} is corrupt: ${record.corrupt}`);
     const signature = verifyEnvelope(record.envelope, deps.trusted);
@@ -102,7 +107,7 @@ export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNo
       const parentNode = dep.annotations?.node;
       if (typeof parentNode !== 'string') continue;
       // A parent recorded by manifest digest is found by its repo@digest, one by image ID by its ID.
-      const parentRef = dep.annotations?.digestKind === 'manifest' && dep.uri?.startsWith('pkg:docker/') ? dep.uri.slice('pkg:docker/'.length) : `sha256:${dep.digest?.sha256 ?? ''}`;
+      const parentRef = dependencyRef(dep);
       const parent = await deps.inspect(parentRef);
       if (!parent) return fail(`its parent ${parentNode} ${short(parentRef)} is not in the image store`);
       // This link first: is the image really built on the parent its record names?

@@ -6,16 +6,17 @@
 import { ChainError, ExitCode } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
-import type { BuildRecord, NodeInputs, Observations, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
+import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag } from '../core/model.js';
 import type { LoadedChain } from '../config/load.js';
 import { readLock } from '../adapters/pins.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
-import { remoteImage } from '../adapters/registry-images.js';
+import { attestationTag, remoteImage } from '../adapters/registry-images.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
+import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import { fromPin, resolveExternal } from './externals.js';
 
 export interface World extends Observations {
@@ -31,6 +32,8 @@ export interface World extends Observations {
 export interface WorldDeps {
   engine: DockerEngine;
   state: StateStore;
+  /** the provenance records kept here: which images have custody */
+  provenance: ProvenanceStore;
   /** a registry client for a host (the chain's registry, or an external image's) */
   registry: (host: string) => RegistryClient;
 }
@@ -53,7 +56,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   const { config } = loaded;
   const { index, head } = await gitRead;
   const lock = readLock(config.root);
-  const store = await engineStore(deps.engine, config.name);
+  const store = await engineStore(deps.engine, config.name, deps.provenance.subjects());
 
   const snapshots: Record<string, ContextSnapshot> = {};
   const inputs: Record<string, NodeInputs> = {};
@@ -89,36 +92,39 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
 }
 
 /** The chain's images in the local engine (one list call), or an unreachable store said once. */
-async function engineStore(engine: DockerEngine, chain: string): Promise<StoreObservations> {
+async function engineStore(engine: DockerEngine, chain: string, attested: ReadonlySet<string>): Promise<StoreObservations> {
   try {
     await engine.ping();
   } catch (err) {
     if (!(err instanceof ChainError) || err.exitCode !== ExitCode.environment) throw err;
     return { reachable: false, local: new Map(), ...(err.problems[0] ? { problem: err.problems[0].message } : {}) };
   }
-  return { reachable: true, local: (await engine.imagesByTag(chain)) as Map<string, TaggedImage> };
+  const local = new Map<string, TaggedImage>();
+  for (const [tag, image] of await engine.imagesByTag(chain)) local.set(tag, { ...image, attested: attested.has(image.id) });
+  return { reachable: true, local };
 }
 
 /** What the chain's registry holds under each built node's fingerprint tag; an unreachable registry is said once. */
 async function observeRegistry(registryRef: string, built: string[], fingerprints: Record<string, string>, clients: WorldDeps['registry'], store: StoreObservations): Promise<void> {
   const { host, prefix } = parseRegistry(registryRef);
   const registry = clients(host);
-  const found: Record<string, { digest: string; fingerprint?: string }> = {};
-  store.registry = found;
+  const tagged: Record<string, RemoteTagged> = {};
+  store.registry = { name: registryRef, tagged };
   try {
     await Promise.all(
       built.map(async (name) => {
         const repo = [prefix, name].filter(Boolean).join('/');
         const tag = fingerprintTag(fingerprints[name] as string);
-        if (!(await registry.tags(repo)).includes(tag)) return;
+        const tags = await registry.tags(repo);
+        if (!tags.includes(tag)) return;
         const image = await remoteImage(registry, repo, tag);
         const fingerprint = image?.labels[Labels.fingerprint];
-        if (image) found[name] = { digest: `${host}/${repo}@${image.digest}`, ...(fingerprint ? { fingerprint } : {}) };
+        if (image) tagged[name] = { digest: `${host}/${repo}@${image.digest}`, ...(fingerprint ? { fingerprint } : {}), attested: tags.includes(attestationTag(image.digest)) };
       }),
     );
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
-    store.registry = {};
+    store.registry = { name: registryRef, tagged: {} };
     store.reachable = false;
     if (err.problems[0]) store.problem = err.problems[0].message;
   }

@@ -3,11 +3,12 @@ import { fail } from '../../core/errors.js';
 import type { Statement } from '../../provenance/types.js';
 import { nodeArg, type Command } from '../command.js';
 import { table } from '../render/table.js';
+import { targetOf } from '../../app/custody.js';
 import { openCustody } from './custody.js';
 
 export interface ProvenanceRecord {
   statement: Statement;
-  /** the record's content address in the state folder */
+  /** the record's content address (sha256 of its bytes) */
   address: string;
   /** the keys that signed it (none when built without --sign-key) */
   keyids: string[];
@@ -15,9 +16,12 @@ export interface ProvenanceRecord {
 
 export const command: Command<ProvenanceRecord> = {
   async run(ctx) {
-    const c = await openCustody(ctx);
-    const node = nodeArg(ctx, c.loaded.config.nodes);
-    const record = c.store.latest(node);
+    const { loaded, custody } = await openCustody(ctx);
+    const node = nodeArg(ctx, loaded.config.nodes);
+    if (loaded.config.nodes[node]?.kind === 'external') return fail('E_NOT_BUILT', `node ${node} is external: bought, not built, so chain records no provenance for it`, { hint: `chain verify ${node} checks it against its pin in chain.lock` });
+    // The record of the node's current (or released) image, wherever it is kept; else its latest here.
+    const image = await custody.inspect((await targetOf(ctx.deps, loaded, custody, node)).ref);
+    const record = (image ? await custody.recordFor(image) : undefined) ?? custody.records.latest(node);
     if (!record) return fail('E_NOT_BUILT', `node ${node} has no provenance yet`, { hint: 'chain build records it for every node it builds' });
     if ('corrupt' in record) return fail('E_RECORD_CORRUPT', `the latest provenance record of ${node} (${record.address}) is corrupt: ${record.corrupt}`, { hint: 'rebuild the node with chain build --force' });
     return { data: { statement: record.statement, address: record.address, keyids: record.envelope.signatures.map((sig) => sig.keyid ?? '') } };

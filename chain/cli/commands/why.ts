@@ -4,7 +4,9 @@
  * graph declares it, for layers with no record yet).
  */
 import type { Command } from '../command.js';
-import { imageOf, openCustody, type Custody } from './custody.js';
+import { targetOf } from '../../app/custody.js';
+import { dependencyRef } from '../../provenance/verify.js';
+import { openCustody, type Custody } from './custody.js';
 
 export interface Lineage {
   node: string;
@@ -18,8 +20,8 @@ export interface Lineage {
 async function lineage(c: Custody, node: string, imageRef: string | undefined): Promise<Lineage> {
   const { config } = c.loaded;
   const declared = Object.hasOwn(config.nodes, node) ? config.nodes[node] : undefined;
-  const image = imageRef ? await c.engine.inspect(imageRef) : undefined;
-  const record = image ? c.store.bySubject(image.id) : undefined;
+  const image = imageRef ? await c.custody.inspect(imageRef) : undefined;
+  const record = image ? await c.custody.recordFor(image) : undefined;
   if (declared?.kind === 'external' || !record || 'corrupt' in record) {
     const parents = declared?.kind === 'external' ? [] : await Promise.all((declared?.from ?? []).map((p) => lineage(c, p.node, undefined)));
     return {
@@ -36,7 +38,7 @@ async function lineage(c: Custody, node: string, imageRef: string | undefined): 
   const parents: Lineage[] = [];
   for (const dep of s.predicate.buildDefinition.resolvedDependencies ?? []) {
     const parent = dep.annotations?.node;
-    if (typeof parent === 'string') parents.push(await lineage(c, parent, `sha256:${dep.digest?.sha256}`));
+    if (typeof parent === 'string') parents.push(await lineage(c, parent, dependencyRef(dep)));
   }
   return { node, owner: String(s.subject[0]?.annotations?.owner ?? declared?.owner ?? '?'), ...(version ? { version } : {}), ...(image ? { digest: image.id } : {}), external: false, parents };
 }
@@ -52,8 +54,8 @@ function render(l: Lineage, prefix = '', last = true, root = true): string[] {
 export const command: Command<Lineage> = {
   async run(ctx) {
     const c = await openCustody(ctx);
-    const target = await imageOf(c, ctx.args[0]);
-    const image = await c.engine.inspect(target.ref);
+    const target = await targetOf(ctx.deps, c.loaded, c.custody, ctx.args[0]);
+    const image = await c.custody.inspect(target.ref);
     const node = target.node ?? image?.labels['dev.chain.node'] ?? target.ref;
     return { data: await lineage(c, node, target.ref) };
   },

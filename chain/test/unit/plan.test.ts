@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { computeFingerprints } from '../../core/fingerprint.js';
 import { chainGraph } from '../../core/graph.js';
-import type { BuildRecord, BuiltInputs, NodeInputs, Observations, StoredImage, TaggedImage } from '../../core/inputs.js';
+import type { BuildRecord, BuiltInputs, NodeInputs, Observations, RemoteTagged, StoredImage, TaggedImage } from '../../core/inputs.js';
 import { fingerprintTag, type ChainConfig, type ChainNode } from '../../core/model.js';
 import { assemblePlan, satisfying, selectNodes, type Plan } from '../../core/plan.js';
 
@@ -68,7 +68,7 @@ function stores(images: Record<string, StoredImage | undefined>, fingerprints: R
   for (const [name, image] of Object.entries(images)) {
     if (!image?.id) continue;
     if (config.nodes[name]?.kind === 'external') externals[name] = image;
-    else local.set(`acme/${name}:${fingerprintTag(fingerprints[name] as string)}`, { id: image.id, fingerprint: fingerprints[name] as string });
+    else local.set(`acme/${name}:${fingerprintTag(fingerprints[name] as string)}`, { id: image.id, fingerprint: fingerprints[name] as string, attested: true });
   }
   return { externals, store: { reachable: true, local } };
 }
@@ -143,7 +143,7 @@ test('an image deleted from the store: image-missing, descendants follow', () =>
   const { records } = builtWorld(was);
   const images: Record<string, StoredImage | undefined> = { base: { id: 'b' }, core: { id: 'c' }, web: undefined, rt: { id: 'r' }, site: { id: 's' }, report: { id: 'x' } };
   const p = assemblePlan({ chain: config, graph, targets: [], force: new Set(), inputs: was, fingerprints, ...stores(images, fingerprints), records });
-  assert.equal(reasons(p, 'web'), [{ kind: 'image-missing' }]);
+  assert.equal(reasons(p, 'web'), [{ kind: 'image-missing', store: 'the local engine' }]);
   assert.equal(actions(p), { base: 'skip', core: 'skip', rt: 'skip', web: 'build', report: 'skip', site: 'build' });
 });
 
@@ -191,25 +191,40 @@ test('fingerprints do not depend on key order', () => {
   assert.equal(a, b);
 });
 
-test('the planner decides which image satisfies a node: the whole fingerprint in its label, and the registry when there is one', () => {
+test('the planner decides which image satisfies a node: the whole fingerprint, custody recorded, and the registry when there is one', () => {
   const fingerprints = computeFingerprints(graph, inputs());
   const fp = fingerprints.core as string;
   const tag = `acme/core:${fingerprintTag(fp)}`;
-  const observed = (local: [string, TaggedImage][], registry?: Record<string, { digest: string; fingerprint?: string }>) => ({
+  const observed = (local: [string, TaggedImage][], tagged?: Record<string, RemoteTagged>) => ({
     chain: config,
     externals: { base: { id: 'sha256:base' } },
-    store: { reachable: true, local: new Map(local), ...(registry ? { registry } : {}) },
+    store: { reachable: true, local: new Map(local), ...(tagged ? { registry: { name: 'reg:5000/acme', tagged } } : {}) },
   });
-  assert.equal(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: fp }]])), { id: 'sha256:c' });
+  const attested = { id: 'sha256:c', fingerprint: fp, attested: true };
+  assert.equal(satisfying('core', fp, observed([[tag, attested]])), { id: 'sha256:c' });
   // The tag holds 12 hex digits: an image whose label carries another fingerprint does not count.
-  assert.is(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: `${fp.slice(0, 12)}${'0'.repeat(52)}` }]])), undefined);
+  assert.is(satisfying('core', fp, observed([[tag, { ...attested, fingerprint: `${fp.slice(0, 12)}${'0'.repeat(52)}` }]])), undefined);
+  // No current image without custody: an image no provenance record is about does not count.
+  assert.is(satisfying('core', fp, observed([[tag, { ...attested, attested: false }]])), undefined);
   assert.equal(satisfying('base', 'x', observed([])), { id: 'sha256:base' });
   // With a registry, the registry decides: a local image alone is not enough, a registry one is.
-  assert.is(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: fp }]], {})), undefined);
+  assert.is(satisfying('core', fp, observed([[tag, attested]], {})), undefined);
   const digest = 'reg:5000/acme/core@sha256:d';
-  assert.equal(satisfying('core', fp, observed([[tag, { id: 'sha256:c', fingerprint: fp }]], { core: { digest, fingerprint: fp } })), { id: 'sha256:c', digest });
-  assert.equal(satisfying('core', fp, observed([], { core: { digest, fingerprint: fp } })), { digest });
-  assert.is(satisfying('core', fp, observed([], { core: { digest, fingerprint: 'other' } })), undefined);
+  assert.equal(satisfying('core', fp, observed([[tag, attested]], { core: { digest, fingerprint: fp, attested: true } })), { id: 'sha256:c', digest });
+  assert.equal(satisfying('core', fp, observed([], { core: { digest, fingerprint: fp, attested: true } })), { digest });
+  assert.is(satisfying('core', fp, observed([], { core: { digest, fingerprint: fp, attested: false } })), undefined);
+  assert.is(satisfying('core', fp, observed([], { core: { digest, fingerprint: 'other', attested: true } })), undefined);
+});
+
+test('an image without custody is rebuilt, and the plan says why, naming the store', () => {
+  const now = inputs();
+  const fingerprints = computeFingerprints(graph, now);
+  const { records } = builtWorld(now);
+  const tagged = Object.fromEntries(['core', 'web', 'rt', 'site', 'report'].map((n) => [n, { digest: `reg/acme/${n}@sha256:${n}`, fingerprint: fingerprints[n] as string, attested: n !== 'web' }]));
+  const p = assemblePlan({ chain: config, graph, targets: [], force: new Set(), inputs: now, fingerprints, externals: { base: { id: 'b' } }, store: { reachable: true, local: new Map(), registry: { name: 'reg/acme', tagged } }, records });
+  assert.equal(actions(p), { base: 'skip', core: 'skip', web: 'build', rt: 'skip', site: 'build', report: 'skip' });
+  assert.equal(reasons(p, 'web'), [{ kind: 'unattested', store: 'the registry reg/acme' }]);
+  assert.equal(reasons(p, 'site'), [{ kind: 'parent-rebuilt', parent: 'web' }]);
 });
 
 test.run();
