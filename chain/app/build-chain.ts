@@ -5,7 +5,8 @@
  */
 import path from 'node:path';
 import { ChainError, ExitCode, fail } from '../core/errors.js';
-import { Labels } from '../core/model.js';
+import { Labels, type ChainConfig } from '../core/model.js';
+import type { Plan } from '../core/plan.js';
 import type { Violation } from '../policy/model.js';
 import { lintChain } from '../policy/run.js';
 import { acquireBuildLock } from '../adapters/lock.js';
@@ -60,6 +61,8 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
     const host = config.registry ? parseRegistry(config.registry).host : undefined;
     if (host && (request.push || !world.store.reachable)) await deps.registry(host).ping(); // one clear line when it is down or refuses us
     const credentials = host ? deps.credentials(host) : undefined;
+    warnAboutCustody(deps, config, request, host);
+    refuseMovingVersions(config, plan);
     const publish = request.push && host ? { registry: deps.registry(host), ...(credentials ? { credentials } : {}) } : undefined;
 
     // Policies first: a node that breaks an error rule is not built; warnings are told.
@@ -88,7 +91,6 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
           snapshots: world.snapshots,
           inputs: world.inputs,
           fingerprints: world.fingerprints,
-          tags: new Map([...world.store.local].map(([tag, image]) => [tag, image.id])),
           ...(world.gitHead ? { gitHead: world.gitHead } : {}),
         },
         engine,
@@ -115,6 +117,28 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
   } finally {
     await release();
   }
+}
+
+/** Builds that would leave images nobody can verify, or rebuild on every run, are said before they start. */
+function warnAboutCustody(deps: AppDeps, config: ChainConfig, request: BuildRequest, host: string | undefined): void {
+  if (config.trustedKeys.length > 0 && !request.signKey) deps.note('warning: chain.yaml trusts signing keys (trustedKeys), but this build is unsigned (no --sign-key): chain verify will not accept what it builds');
+  if (host && !request.push) deps.note(`warning: chain.yaml names the registry ${config.registry}, which decides what is up to date, but this build does not push (no --push): the next plan will rebuild what it builds`);
+}
+
+/** With immutableVersions, a released version never moves to different content. */
+function refuseMovingVersions(config: ChainConfig, plan: Plan): void {
+  if (!config.immutableVersions) return;
+  const moving = plan.nodes.filter((n) => n.release?.moves);
+  if (moving.length === 0) return;
+  throw new ChainError(
+    moving.map((n) => ({
+      code: 'E_VERSION_IMMUTABLE',
+      message: `${n.name}: rebuilding it would move ${n.release?.tag} to different content, and chain.yaml sets immutableVersions`,
+      hint: `give ${n.name} a new version: chain patch ${n.name}`,
+      location: { file: config.file },
+    })),
+    ExitCode.failed,
+  );
 }
 
 /** The exit code a build summary means. */

@@ -36,6 +36,7 @@ export interface RawChain {
   admins?: string[];
   trustedKeys?: string[];
   registry?: string;
+  immutableVersions?: boolean;
   nodes: Record<string, RawNode>;
 }
 

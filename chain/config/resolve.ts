@@ -47,7 +47,7 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
     if (!teams[team]) problems.push(problem('E_UNKNOWN_TEAM', `admins names '${team}', which is not a team`, { hint: `teams: ${Object.keys(teams).join(', ')}`, location: source.locate(['admins', i]) }));
   });
   const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
-  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), nodes };
+  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source, raw };

@@ -91,7 +91,12 @@ export interface StoreObservations {
   /** the local engine: every tag of the chain's images */
   local: ReadonlyMap<string, TaggedImage>;
   /** with a registry: where it is (host/prefix), and what it holds under each built node's fingerprint tag */
-  registry?: { name: string; tagged: Readonly<Record<string, RemoteTagged>> };
+  registry?: {
+    name: string;
+    tagged: Readonly<Record<string, RemoteTagged>>;
+    /** the manifest digest (sha256:...) each node's version tag points to there, when it has one */
+    released: Readonly<Record<string, string>>;
+  };
 }
 
 /** Everything read from the world that the planner decides on. */

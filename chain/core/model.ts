@@ -90,6 +90,8 @@ export interface ChainConfig {
   trustedKeys: string[];
   /** where built images are published: host[:port]/prefix */
   registry?: string;
+  /** a version tag never moves to different content: such a build is refused */
+  immutableVersions?: boolean;
   nodes: Record<string, ChainNode>;
 }
 

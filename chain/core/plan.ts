@@ -22,6 +22,17 @@ export interface PlanNode {
   /** the image that satisfies the node now: found in the store, or the external image */
   image?: StoredImage;
   reasons: Reason[];
+  /** a built node's version tag and where it points now (local image ID, registry manifest digest) */
+  release?: Release;
+}
+
+export interface Release {
+  /** the version tag, e.g. acme/corebuild:1.0.0 */
+  tag: string;
+  local?: string;
+  registry?: string;
+  /** the tag exists and this plan rebuilds the node: it would move to different content */
+  moves: boolean;
 }
 
 export interface OwnerSummary {
@@ -102,6 +113,7 @@ export function assemblePlan(input: PlanInput): Plan {
         fingerprint,
         ...(image && action === 'skip' ? { image } : {}),
         reasons,
+        ...releaseOf(node, action, input),
       });
     }
   });
@@ -153,6 +165,15 @@ function observedImage(name: string, fingerprint: string, input: Pick<PlanInput,
   const remote = input.store.registry.tagged[name];
   if (remote?.fingerprint !== fingerprint) return undefined;
   return { image: { ...(local ? { id: local.id } : {}), digest: remote.digest }, attested: remote.attested };
+}
+
+/** Where the node's version tag points now, and whether this plan would move it to other content. */
+function releaseOf(node: ChainNode, action: Action, input: PlanInput): { release?: Release } {
+  if (node.kind !== 'built' || node.version === undefined) return {};
+  const tag = `${imageRepository(input.chain, node.name)}:${node.version}`;
+  const local = input.store.local.get(tag)?.id;
+  const registry = input.store.registry?.released[node.name];
+  return { release: { tag, ...(local ? { local } : {}), ...(registry ? { registry } : {}), moves: action === 'build' && (local !== undefined || registry !== undefined) } };
 }
 
 /** Where images are looked for, in words: the registry when there is one. */

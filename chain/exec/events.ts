@@ -21,6 +21,8 @@ export interface NodeResult {
   blockedBy?: string;
   /** why, for held nodes */
   held?: string;
+  /** the version tag this build moved from the image it was released as to new content */
+  versionMoved?: string;
 }
 
 export type BuildEvent =

@@ -15,8 +15,6 @@ export interface ExecInputs {
   snapshots: Record<string, ContextSnapshot>;
   inputs: Record<string, NodeInputs>;
   fingerprints: Record<string, string>;
-  /** every tag of the chain's images in the local engine -> image ID */
-  tags: Map<string, string>;
   /** the commit HEAD is at, when the chain is in git */
   gitHead?: string;
 }

@@ -20,7 +20,15 @@ export interface Publish {
  * Tags each image with its human tags, locally and, when publishing, in the registry (a push of
  * a tag whose layers are there already); returns the full tags given, by node.
  */
-export async function promote(engine: DockerEngine, chain: Pick<ChainConfig, 'name' | 'registry'>, buildId: string, promotions: Promotion[], publish?: Publish): Promise<Map<string, string[]>> {
+export async function promote(
+  engine: DockerEngine,
+  chain: Pick<ChainConfig, 'name' | 'registry'>,
+  buildId: string,
+  promotions: Promotion[],
+  publish: Publish | undefined,
+  /** told each tag given, as it is given */
+  onPromoted: (node: string, tag: string) => void,
+): Promise<Map<string, string[]>> {
   const out = new Map<string, string[]>();
   for (const p of promotions) {
     const tags = humanTags(p.version, buildId);
@@ -30,6 +38,7 @@ export async function promote(engine: DockerEngine, chain: Pick<ChainConfig, 'na
         await engine.tag(p.imageId, repo, tag);
         if (repo !== imageRepository(chain, p.node)) await engine.push(repo, tag, publish?.credentials);
         given.push(`${repo}:${tag}`);
+        onPromoted(p.node, `${repo}:${tag}`);
       }
     }
     out.set(p.node, given);

@@ -40,7 +40,7 @@ export async function runNode(run: RunState, options: ExecuteOptions, name: stri
     const promotion = { node: name, imageId: built.imageId, ...(node.version !== undefined ? { version: node.version } : {}) };
     const tags = [...built.tags];
     if (options.atomic) run.promotions.push(promotion);
-    else tags.push(...((await promote(options.engine, run.inputs.config, options.provenance.buildId, [promotion], options.publish)).get(name) ?? []));
+    else tags.push(...((await promote(options.engine, run.inputs.config, options.provenance.buildId, [promotion], options.publish, promotedLine(options))).get(name) ?? []));
     const digest = built.digest ? { digest: built.digest } : {};
     run.finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...digest, tags, durationMs: Date.now() - startedAt, log: built.log });
     run.scheduleChildren(name);
@@ -48,6 +48,11 @@ export async function runNode(run: RunState, options: ExecuteOptions, name: stri
     const result = { name, owner: node.owner, tags: [], durationMs: Date.now() - startedAt, log: options.state.logFile(name) };
     failNode(run, options, result, err);
   }
+}
+
+/** Each promoted tag, as a line of the node's output (verbose runs show it). */
+export function promotedLine(options: ExecuteOptions): (node: string, tag: string) => void {
+  return (node, tag) => options.observer.onEvent({ type: 'log', node, line: `# promoted ${tag}` });
 }
 
 /** What a node's error means for the run: engine lost, cancelled, or failed (blocking its descendants). */

@@ -5,12 +5,12 @@
  * `atomic` only when every node of the run did. Interruption cancels running builds through the
  * engine; nothing unfinished is promoted.
  */
-import { imageRepository } from '../core/model.js';
+import { digestOf } from '../core/image-ref.js';
 import { describeReason } from '../core/reasons.js';
 import type { ExecuteOptions } from './build-types.js';
 import { countStatuses, type BuildSummary } from './events.js';
 import { promote } from './promote.js';
-import { runNode } from './run-node.js';
+import { promotedLine, runNode } from './run-node.js';
 import { RunState } from './run-state.js';
 
 export type { ExecuteOptions } from './build-types.js';
@@ -21,7 +21,7 @@ export async function executePlan(options: ExecuteOptions): Promise<BuildSummary
   const run: RunState = new RunState(plan, options.inputs, options.observer, options, (name) => runNode(run, options, name));
   const onInterrupt = () => run.stop.abort(new Error('interrupted'));
   signal?.addEventListener('abort', onInterrupt, { once: true });
-  finishUnbuilt(run);
+  finishUnbuilt(run, options.publish);
   if (run.toBuild.size > 0) {
     if (signal?.aborted) onInterrupt();
     run.failMissingBases();
@@ -34,8 +34,13 @@ export async function executePlan(options: ExecuteOptions): Promise<BuildSummary
   const counts = countStatuses(nodes);
   const promoted = !options.atomic || counts.failed + counts.blocked + counts.cancelled === 0;
   if (promoted && !run.engineLost && run.promotions.length > 0) {
-    const given = await promote(options.engine, options.inputs.config, options.provenance.buildId, run.promotions, options.publish);
+    const given = await promote(options.engine, options.inputs.config, options.provenance.buildId, run.promotions, options.publish, promotedLine(options));
     for (const result of nodes) result.tags.push(...(given.get(result.name) ?? []));
+  }
+  // A version tag that now names different content is never silent.
+  for (const result of nodes) {
+    const release = plan.nodes.find((planned) => planned.name === result.name)?.release;
+    if (release?.moves && result.tags.includes(release.tag)) result.versionMoved = release.tag;
   }
   const { engineLost, registryFailed } = run;
   return { chain: plan.chain, buildId: options.provenance.buildId, nodes, counts, durationMs: Date.now() - startedAt, promoted, interrupted: signal?.aborted ?? false, engineLost, registryFailed };
@@ -46,8 +51,8 @@ export async function executePlan(options: ExecuteOptions): Promise<BuildSummary
  * their children. An up-to-date image whose version tag points elsewhere was built by an earlier
  * run that did not promote it: it is promoted at the end of this one.
  */
-function finishUnbuilt(run: RunState): void {
-  const { config, tags } = run.inputs;
+function finishUnbuilt(run: RunState, publish: ExecuteOptions['publish']): void {
+  const { config } = run.inputs;
   for (const planned of run.plan.nodes) {
     if (planned.action === 'hold') {
       const held = planned.reasons[0] ? describeReason(planned.reasons[0]) : 'held';
@@ -55,13 +60,13 @@ function finishUnbuilt(run: RunState): void {
       continue;
     }
     if (planned.action !== 'skip') continue;
-    const { image } = planned;
+    const { image, release } = planned;
     if (image) run.images.set(planned.name, image);
     const node = config.nodes[planned.name];
     if (node?.kind !== 'built') continue;
     run.finish({ name: planned.name, owner: node.owner, status: 'up-to-date', tags: [], durationMs: 0, ...(image ? { imageId: image.id } : {}) });
-    if (image?.id && node.version !== undefined && tags.get(`${imageRepository(config, planned.name)}:${node.version}`) !== image.id) {
-      run.promotions.push({ node: planned.name, imageId: image.id, version: node.version });
-    }
+    // A run killed while promoting leaves a version tag behind, here or in the registry: it converges now.
+    const stale = release && (release.local !== image?.id || (publish !== undefined && image?.digest !== undefined && release.registry !== digestOf(image.digest)));
+    if (image?.id && node.version !== undefined && stale) run.promotions.push({ node: planned.name, imageId: image.id, version: node.version });
   }
 }

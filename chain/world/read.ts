@@ -7,7 +7,7 @@ import { ChainError, ExitCode } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
 import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
-import { Labels, fingerprintTag } from '../core/model.js';
+import { Labels, fingerprintTag, type ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/load.js';
 import { readLock } from '../adapters/pins.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
@@ -87,7 +87,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
   for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
-  if (config.registry) await observeRegistry(config.registry, built, fingerprints, deps.registry, store);
+  if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store);
   return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, ...(head ? { gitHead: head } : {}) };
 }
 
@@ -104,18 +104,27 @@ async function engineStore(engine: DockerEngine, chain: string, attested: Readon
   return { reachable: true, local };
 }
 
-/** What the chain's registry holds under each built node's fingerprint tag; an unreachable registry is said once. */
-async function observeRegistry(registryRef: string, built: string[], fingerprints: Record<string, string>, clients: WorldDeps['registry'], store: StoreObservations): Promise<void> {
-  const { host, prefix } = parseRegistry(registryRef);
+/**
+ * What the chain's registry holds for each built node: the image under its fingerprint tag (with
+ * its fingerprint label, and whether its attestation is beside it), and where its version tag
+ * points. An unreachable registry is said once.
+ */
+async function observeRegistry(config: ChainConfig, built: string[], fingerprints: Record<string, string>, clients: WorldDeps['registry'], store: StoreObservations): Promise<void> {
+  const { host, prefix } = parseRegistry(config.registry as string);
   const registry = clients(host);
   const tagged: Record<string, RemoteTagged> = {};
-  store.registry = { name: registryRef, tagged };
+  const released: Record<string, string> = {};
+  store.registry = { name: config.registry as string, tagged, released };
   try {
     await Promise.all(
       built.map(async (name) => {
         const repo = [prefix, name].filter(Boolean).join('/');
         const tag = fingerprintTag(fingerprints[name] as string);
         const tags = await registry.tags(repo);
+        const node = config.nodes[name];
+        const version = node?.kind === 'built' ? node.version : undefined;
+        const release = version !== undefined && tags.includes(version) ? await registry.manifestDigest(repo, version) : undefined;
+        if (release) released[name] = release;
         if (!tags.includes(tag)) return;
         const image = await remoteImage(registry, repo, tag);
         const fingerprint = image?.labels[Labels.fingerprint];
@@ -124,7 +133,7 @@ async function observeRegistry(registryRef: string, built: string[], fingerprint
     );
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
-    store.registry = { name: registryRef, tagged: {} };
+    store.registry = { name: config.registry as string, tagged: {}, released: {} };
     store.reachable = false;
     if (err.problems[0]) store.problem = err.problems[0].message;
   }

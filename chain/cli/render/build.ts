@@ -13,6 +13,8 @@ export function renderBuildSummary(summary: BuildSummary, displayPath: (p: strin
     .map((n) => [n.status, n.name, n.owner, n.status === 'built' ? `${n.tags.join(' ')}  (${(n.durationMs / 1000).toFixed(1)}s)` : n.status === 'failed' ? `${n.error ?? ''}  log: ${displayPath(n.log ?? '')}` : n.blockedBy ? `blocked by ${n.blockedBy}` : (n.held ?? '')]);
   lines.push(table(rows));
   lines.push('', `built ${counts.built}, up to date ${counts['up-to-date']}, failed ${counts.failed}, blocked ${counts.blocked}${counts.cancelled ? `, cancelled ${counts.cancelled}` : ''}${counts.held ? `, held ${counts.held}` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s (build ${summary.buildId})`);
+  const moved = summary.nodes.flatMap((n) => (n.versionMoved ? [n.versionMoved] : []));
+  if (moved.length > 0) lines.push(`Version tags moved to new content: ${moved.join(', ')} (a new version keeps released ones fixed: chain patch <node>; immutableVersions: true refuses such builds).`);
   if (!summary.promoted) lines.push('--atomic: not every node succeeded, so no human tag moved.');
   if (summary.interrupted) lines.push('Interrupted: running builds were cancelled; nothing unfinished was promoted.');
   if (summary.engineLost) lines.push('The Docker Engine went away during the run; nothing half-done was promoted.');

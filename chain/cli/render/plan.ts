@@ -22,6 +22,8 @@ export function renderPlan(plan: Plan): string {
     const owners = [...new Set(build.map((n) => n.owner))].sort();
     lines.push(table(owners.map((o) => [o, build.filter((n) => n.owner === o).map((n) => n.name).join(', ')]), '  '));
   }
+  const moving = plan.nodes.filter((n) => n.release?.moves).map((n) => n.release?.tag);
+  if (moving.length > 0) lines.push('', `Version tags this would move to new content: ${moving.join(', ')} (chain patch <node> gives a new version instead).`);
   lines.push('', summaryLine(plan));
   return lines.join('\n');
 }

@@ -80,13 +80,13 @@ function fakeBuild(failures: Record<string, () => Error> = {}, seen: NodeBuild[]
   return Object.assign(build, { maxRunning: () => most });
 }
 
-async function execute(overrides: Partial<ExecuteOptions> & { plan?: Plan; tags?: Map<string, string> } = {}) {
+async function execute(overrides: Partial<ExecuteOptions> & { plan?: Plan } = {}) {
   const events: BuildEvent[] = [];
   const { calls, engine } = fakeEngine();
   const buildNode = overrides.buildNode ?? fakeBuild();
   const summary = await executePlan({
     plan: planOf(),
-    inputs: { config, dockerfiles: {}, graph, snapshots: {}, inputs: {}, fingerprints: {}, tags: overrides.tags ?? new Map() },
+    inputs: { config, dockerfiles: {}, graph, snapshots: {}, inputs: {}, fingerprints: {} },
     engine,
     state: new StateStore('/nonexistent'),
     observer: { onEvent: (event) => events.push(event) },
@@ -145,8 +145,9 @@ test('fail-fast: the running siblings of a failed node are cancelled, its descen
 
 test('held nodes are reported; an up-to-date image never promoted is promoted at the end', async () => {
   const plan = planOf({ core: 'skip', rt: 'skip', docs: 'hold' }, { base: { id: 'sha256:base' }, core: { id: 'sha256:core' }, rt: { id: 'sha256:rt' } });
-  const tags = new Map([['acme/rt:1.0.0', 'sha256:rt']]);
-  const { summary, calls } = await execute({ plan, tags });
+  for (const planned of plan.nodes) if (planned.name === 'core' || planned.name === 'rt') planned.release = { tag: `acme/${planned.name}:1.0.0`, moves: false };
+  (plan.nodes.find((n) => n.name === 'rt')?.release as { local?: string }).local = 'sha256:rt';
+  const { summary, calls } = await execute({ plan });
   assert.equal(statuses(summary), { core: 'up-to-date', web: 'built', rt: 'up-to-date', docs: 'held', site: 'built' });
   assert.is(resultOf(summary, 'docs')?.held, 'held');
   assert.equal(resultOf(summary, 'core')?.tags, ['acme/core:1.0.0', 'acme/core:1.0.0-B']);

@@ -8,7 +8,7 @@ import { fingerprintTag, type ChainConfig, type ChainNode } from '../../core/mod
 import { assemblePlan, satisfying, selectNodes, type Plan } from '../../core/plan.js';
 
 function built(name: string, tier: string, owner: string, from: string[]): ChainNode {
-  return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', args: {}, secretArgs: [], test: [] };
+  return { kind: 'built', name, tier, owner, from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', version: '1.0.0', args: {}, secretArgs: [], test: [] };
 }
 const config: ChainConfig = {
   root: '/repo',
@@ -198,7 +198,7 @@ test('the planner decides which image satisfies a node: the whole fingerprint, c
   const observed = (local: [string, TaggedImage][], tagged?: Record<string, RemoteTagged>) => ({
     chain: config,
     externals: { base: { id: 'sha256:base' } },
-    store: { reachable: true, local: new Map(local), ...(tagged ? { registry: { name: 'reg:5000/acme', tagged } } : {}) },
+    store: { reachable: true, local: new Map(local), ...(tagged ? { registry: { name: 'reg:5000/acme', tagged, released: {} } } : {}) },
   });
   const attested = { id: 'sha256:c', fingerprint: fp, attested: true };
   assert.equal(satisfying('core', fp, observed([[tag, attested]])), { id: 'sha256:c' });
@@ -221,10 +221,18 @@ test('an image without custody is rebuilt, and the plan says why, naming the sto
   const fingerprints = computeFingerprints(graph, now);
   const { records } = builtWorld(now);
   const tagged = Object.fromEntries(['core', 'web', 'rt', 'site', 'report'].map((n) => [n, { digest: `reg/acme/${n}@sha256:${n}`, fingerprint: fingerprints[n] as string, attested: n !== 'web' }]));
-  const p = assemblePlan({ chain: config, graph, targets: [], force: new Set(), inputs: now, fingerprints, externals: { base: { id: 'b' } }, store: { reachable: true, local: new Map(), registry: { name: 'reg/acme', tagged } }, records });
+  const p = assemblePlan({ chain: config, graph, targets: [], force: new Set(), inputs: now, fingerprints, externals: { base: { id: 'b' } }, store: { reachable: true, local: new Map(), registry: { name: 'reg/acme', tagged, released: { core: 'sha256:core1', web: 'sha256:web1' } } }, records });
   assert.equal(actions(p), { base: 'skip', core: 'skip', web: 'build', rt: 'skip', site: 'build', report: 'skip' });
   assert.equal(reasons(p, 'web'), [{ kind: 'unattested', store: 'the registry reg/acme' }]);
   assert.equal(reasons(p, 'site'), [{ kind: 'parent-rebuilt', parent: 'web' }]);
+  // web's version tag exists in the registry and web is rebuilt: the tag would move; core's would not.
+  assert.equal(p.nodes.find((n) => n.name === 'web')?.release, { tag: 'acme/web:1.0.0', registry: 'sha256:web1', moves: true });
+  assert.equal(p.nodes.find((n) => n.name === 'core')?.release, { tag: 'acme/core:1.0.0', registry: 'sha256:core1', moves: false });
+  assert.equal(p.nodes.find((n) => n.name === 'site')?.release, { tag: 'acme/site:1.0.0', moves: false });
+  // web's version tag exists in the registry and web is rebuilt: the tag would move; core's would not.
+  assert.equal(p.nodes.find((n) => n.name === 'web')?.release, { tag: 'acme/web:1.0.0', registry: 'sha256:web1', moves: true });
+  assert.equal(p.nodes.find((n) => n.name === 'core')?.release, { tag: 'acme/core:1.0.0', registry: 'sha256:core1', moves: false });
+  assert.equal(p.nodes.find((n) => n.name === 'site')?.release, { tag: 'acme/site:1.0.0', moves: false });
 });
 
 test.run();
