@@ -5,7 +5,10 @@ import type { Credentials, RegistryClient } from '../adapters/registry.js';
 
 export interface Promotion {
   node: string;
-  imageId: string;
+  /** the local image; when unknown, pulled by its registry digest first */
+  imageId?: string;
+  /** repo@sha256:... in the registry */
+  digest?: string;
   version?: string;
 }
 
@@ -33,9 +36,10 @@ export async function promote(
   for (const p of promotions) {
     const tags = humanTags(p.version, buildId);
     const given: string[] = [];
+    const imageId = p.imageId ?? (await engine.pull(p.digest as string, publish?.credentials));
     for (const repo of [imageRepository(chain, p.node), ...(publish ? [publishedRepository(chain, p.node) as string] : [])]) {
       for (const tag of tags) {
-        await engine.tag(p.imageId, repo, tag);
+        await engine.tag(imageId, repo, tag);
         if (repo !== imageRepository(chain, p.node)) await engine.push(repo, tag, publish?.credentials);
         given.push(`${repo}:${tag}`);
         onPromoted(p.node, `${repo}:${tag}`);

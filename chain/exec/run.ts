@@ -67,6 +67,6 @@ function finishUnbuilt(run: RunState, publish: ExecuteOptions['publish']): void 
     run.finish({ name: planned.name, owner: node.owner, status: 'up-to-date', tags: [], durationMs: 0, ...(image ? { imageId: image.id } : {}) });
     // A run killed while promoting leaves a version tag behind, here or in the registry: it converges now.
     const stale = release && (release.local !== image?.id || (publish !== undefined && image?.digest !== undefined && release.registry !== digestOf(image.digest)));
-    if (image?.id && node.version !== undefined && stale) run.promotions.push({ node: planned.name, imageId: image.id, version: node.version });
+    if ((image?.id || image?.digest) && node.version !== undefined && stale) run.promotions.push({ node: planned.name, ...(image.id ? { imageId: image.id } : {}), ...(image.digest ? { digest: image.digest } : {}), version: node.version });
   }
 }
