@@ -30,6 +30,8 @@ export const OPTIONS = {
   out: { type: 'string', value: '<path>', help: 'where to write' },
   name: { type: 'string', value: '<name>', help: 'file name of the key pair (default: chain-signing)' },
   check: { type: 'boolean', help: 'only check; exit 1 when something is out of date' },
+  keep: { type: 'string', value: '<N>', help: 'how many of the newest fingerprint images of each node to keep (default: 3); the current and released ones are always kept' },
+  apply: { type: 'boolean', help: 'delete what chain prune lists (without it: a dry run)' },
   help: { type: 'boolean', short: 'h', help: 'this help' },
   version: { type: 'boolean', help: "chain's version" },
 } as const satisfies Record<string, OptionSpec>;

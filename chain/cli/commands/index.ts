@@ -35,6 +35,12 @@ export const commands: Record<string, CommandSpec> = {
   codeowners: { summary: 'write CODEOWNERS from chain.yaml (--check: fail when it is out of date)', synopsis: '', options: ['check', 'out'], load: () => import('./codeowners.js') },
   'check-owners': { summary: 'flag changes since a git ref made outside the owning team', synopsis: '--since <git ref>', options: ['since', 'json'], load: () => import('./check-owners.js') },
   keys: { summary: 'make an Ed25519 key pair for signing provenance', synopsis: 'generate', options: ['out', 'name', 'json'], load: () => import('./keys.js') },
+  prune: {
+    summary: 'list the fingerprint images no release tag needs beyond the newest N of each node, in the registry and the engine (--apply: delete them)',
+    synopsis: '[node...]',
+    options: ['keep', 'apply', 'json'],
+    load: () => import('./prune.js'),
+  },
   graph: { summary: 'the graph by tier with owners (text, dot, mermaid or json)', synopsis: '', options: ['format', 'json'], load: () => import('./graph.js') },
 };
 
