@@ -20,7 +20,10 @@ export function registryHost(ref: string): string {
 
 /** The X-Registry-Auth the engine wants for a push or pull; `{}` without credentials (it needs one). */
 function authconfig(host: string, credentials: Credentials | undefined): Record<string, string> {
-  return credentials ? { username: credentials.username, password: credentials.password, serveraddress: host } : {};
+  if (!credentials) return {};
+  // An identity token (a credential helper's `<token>` answer) goes as the Engine API's own field.
+  if (credentials.identityToken) return { identitytoken: credentials.identityToken, serveraddress: host };
+  return { username: credentials.username, password: credentials.password, serveraddress: host };
 }
 
 /** Tells refused credentials from a registry that is down, by the engine's text (pure). */

@@ -29,7 +29,9 @@ export function tokenScope(pathname: string, method: string): string | undefined
   // Repository names have slashes of their own: the name is what comes before the API's own suffix.
   const name = /^\/v2\/(.+)\/(?:tags\/list|manifests\/[^/]+|blobs\/uploads\/[^/]*|blobs\/[^/]+)$/.exec(pathname)?.[1];
   if (!name) return undefined;
-  return `repository:${name}:${method === 'GET' || method === 'HEAD' ? 'pull' : 'pull,push'}`;
+  // Distribution's token scopes: pull to read, push to write, delete to delete.
+  const actions = method === 'GET' || method === 'HEAD' ? 'pull' : method === 'DELETE' ? 'delete' : 'pull,push';
+  return `repository:${name}:${actions}`;
 }
 
 /** The authorization state of one registry host: its credentials, and its token service once seen. */

@@ -2,7 +2,6 @@
  * A chain's images in a registry, for `chain prune`: each manifest with the tags that point to it
  * and its creation time, and deleting one with its attestation.
  */
-import { ChainError, ExitCode, problem } from '../core/errors.js';
 import { Labels } from '../core/model.js';
 import { isFingerprintTag, tagOf, type StoreImage } from '../core/prune.js';
 import { attestationTag } from './registry-images.js';
@@ -53,28 +52,9 @@ export type Deletion = 'deleted' | 'gone';
  * allow deletes says so in one line (E_REGISTRY_DELETE, exit 4).
  */
 export async function deleteRegistryImage(client: RegistryClient, repository: string, digest: string): Promise<Deletion> {
-  const deleted = await refusedDelete(client, () => client.deleteManifest(repository, digest));
+  const deleted = await client.deleteManifest(repository, digest);
   const attestation = await client.describe(repository, attestationTag(digest));
-  if (attestation) await refusedDelete(client, () => client.deleteManifest(repository, attestation.digest));
+  if (attestation) await client.deleteManifest(repository, attestation.digest);
   return deleted ? 'deleted' : 'gone';
 }
 
-/** 405 Method Not Allowed is how a registry without deletes answers (docker-registry's default). */
-async function refusedDelete<T>(client: RegistryClient, fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn();
-  } catch (err) {
-    if (err instanceof ChainError && /\(HTTP 405 deleting /.test(err.problems[0]?.message ?? '')) throw deletesDisabled(client.host);
-    throw err;
-  }
-}
-
-export const deletesDisabled = (host: string) =>
-  new ChainError(
-    [
-      problem('E_REGISTRY_DELETE', `the registry ${host} does not allow deleting images (HTTP 405)`, {
-        hint: 'enable deletes (docker-registry: storage.delete.enabled: true in its config.yml), or run chain prune without --apply to only list',
-      }),
-    ],
-    ExitCode.registry,
-  );

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import type { Credentials } from './credentials.js';
 import { RegistryAuth, tokenScope } from './registry-auth.js';
-import { registryDown, registryRefused } from './registry-errors.js';
+import { deletesDisabled, registryDown, registryRefused } from './registry-errors.js';
 
 export { dockerCredentials, type Credentials } from './credentials.js';
 export { bearerChallenge } from './registry-auth.js';
@@ -168,6 +168,8 @@ export class RegistryClient {
   async deleteManifest(repository: string, digest: string): Promise<boolean> {
     const r = await this.request(`${repository}/manifests/${digest}`, { method: 'DELETE' });
     if (r.status === 404) return false;
+    // 405 Method Not Allowed is how a registry without deletes answers (docker-registry's default).
+    if (r.status === 405) throw deletesDisabled(this.host);
     if (r.status !== 202) throw registryDown(this.host, `HTTP ${r.status} deleting ${repository}@${digest}`);
     return true;
   }

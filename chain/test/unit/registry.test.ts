@@ -41,6 +41,7 @@ test('token scopes from path and method: reads pull, writes pull and push, names
   assert.is(tokenScope('/v2/acme/site/blobs/uploads/', 'POST'), 'repository:acme/site:pull,push');
   assert.is(tokenScope('/v2/acme/site/blobs/uploads/0f3c-uuid', 'PUT'), 'repository:acme/site:pull,push');
   assert.is(tokenScope('/v2/acme/site/manifests/sha256-abc.att', 'PUT'), 'repository:acme/site:pull,push');
+  assert.is(tokenScope('/v2/acme/site/manifests/sha256:abc', 'DELETE'), 'repository:acme/site:delete');
   assert.is(tokenScope('/v2/', 'GET'), undefined);
 });
 
