@@ -19,6 +19,8 @@ export interface ContextSnapshot {
   files: Record<string, string>;
   /** every file and folder sent to the engine, relative to the context */
   entries: Set<string>;
+  /** files not as the commit checked out has them (modified, staged, untracked); all of them outside git */
+  uncommitted: string[];
 }
 
 /** Git's blob hash, so that tracked files can take git's hash and others hash the same way. */
@@ -52,6 +54,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
 
   const files: Record<string, string> = {};
   const entries = new Set<string>();
+  const uncommitted: string[] = [];
   const walk = (dirRel: string): void => {
     for (const dirent of readdirSync(path.join(contextAbs, dirRel), { withFileTypes: true })) {
       const rel = dirRel === '' ? dirent.name : `${dirRel}/${dirent.name}`;
@@ -65,7 +68,9 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
       }
       if (ignored) continue;
       entries.add(rel);
-      files[rel] = index?.get(prefix + rel) ?? hashFile(path.join(contextAbs, rel));
+      const committed = index?.get(prefix + rel);
+      if (committed === undefined) uncommitted.push(rel);
+      files[rel] = committed ?? hashFile(path.join(contextAbs, rel));
     }
   };
   walk('');
@@ -73,7 +78,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   for (const rel of [...entries]) {
     for (let dir = path.posix.dirname(rel); dir !== '.'; dir = path.posix.dirname(dir)) entries.add(dir);
   }
-  return { files, entries };
+  return { files, entries, uncommitted: uncommitted.sort() };
 }
 
 /**

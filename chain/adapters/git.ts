@@ -113,13 +113,14 @@ export function parseLog(output: string): Commit[] {
 }
 
 /**
- * Paths, relative to the queried folder, whose work-tree content differs from the index, from
- * `git status --porcelain=v1 -z` ("XY path\0"; Y is the work tree's column).
+ * Paths, relative to the queried folder, whose content differs from HEAD, in the index (staged) or
+ * the work tree, from `git status --porcelain=v1 -z` ("XY path\0"; X is the index's column, Y the
+ * work tree's). Their hashes are not taken from git, and a build from them claims no commit.
  */
 export function modifiedPaths(status: string, prefix: string): Set<string> {
   const out = new Set<string>();
   for (const entry of status.split('\0')) {
-    if (entry.length < 4 || entry[1] === ' ') continue;
+    if (entry.length < 4 || (entry[0] === ' ' && entry[1] === ' ')) continue;
     const file = entry.slice(3);
     if (file.startsWith(prefix)) out.add(file.slice(prefix.length));
   }

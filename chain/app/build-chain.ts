@@ -20,6 +20,7 @@ import { newBuildId } from '../exec/promote.js';
 import { executePlan } from '../exec/run.js';
 import { chainVersion } from '../adapters/version.js';
 import type { AppDeps } from './deps.js';
+import type { World } from '../world/read.js';
 import { planFile, type PlanRequest } from './plan-chain.js';
 
 export interface BuildRequest extends PlanRequest {
@@ -30,6 +31,8 @@ export interface BuildRequest extends PlanRequest {
   /** exit at once when another build holds the lock */
   noWait: boolean;
   push: boolean;
+  /** refuse nodes built from uncommitted files */
+  requireClean?: boolean;
   /** absolute path of the private key that signs provenance */
   signKey?: string;
   /** why this build happens, recorded in provenance */
@@ -63,6 +66,7 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
     const credentials = host ? deps.credentials(host) : undefined;
     warnAboutCustody(deps, config, request, host);
     refuseMovingVersions(config, plan);
+    if (request.requireClean) refuseUncommitted(world, plan);
     const publish = request.push && host ? { registry: deps.registry(host), ...(credentials ? { credentials } : {}) } : undefined;
 
     // Policies first: a node that breaks an error rule is not built; warnings are told.
@@ -139,6 +143,20 @@ function refuseMovingVersions(config: ChainConfig, plan: Plan): void {
     })),
     ExitCode.failed,
   );
+}
+
+/** --require-clean: every node to build comes from an exact commit, so its provenance can name it. */
+function refuseUncommitted(world: World, plan: Plan): void {
+  const { config } = world.loaded;
+  const problems = plan.nodes.flatMap((planned) => {
+    const node = config.nodes[planned.name];
+    if (planned.action !== 'build' || node?.kind !== 'built' || node.source) return [];
+    const files = world.snapshots[planned.name]?.uncommitted ?? [];
+    if (world.gitHead && files.length === 0) return [];
+    const what = world.gitHead ? `uncommitted files: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}` : 'no git commit: the chain is not in a git repository';
+    return [{ code: 'E_UNCOMMITTED', message: `${planned.name}: --require-clean, but its context has ${what}`, hint: 'commit (or stash) them, then build again', location: { file: path.join(config.root, node.path) } }];
+  });
+  if (problems.length > 0) throw new ChainError(problems, ExitCode.input);
 }
 
 /** The exit code a build summary means. */

@@ -24,6 +24,7 @@ export const OPTIONS = {
   'test-timeout': { type: 'string', value: '<seconds>', help: 'time limit of each image test (default: 120)' },
   'sign-key': { type: 'string', value: '<file>', help: 'Ed25519 private key that signs provenance (chain keys generate makes one)' },
   push: { type: 'boolean', help: "push each image to chain.yaml's registry once its tests pass" },
+  'require-clean': { type: 'boolean', help: 'refuse to build a node whose context has uncommitted files (release jobs): provenance then names an exact commit' },
   reason: { type: 'string', value: '"..."', help: 'why, recorded in provenance' },
   level: { type: 'string', value: 'patch|minor|major', help: 'which part of the version to bump (default: patch)' },
   'dry-run': { type: 'boolean', help: 'show what would change; write nothing' },

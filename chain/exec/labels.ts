@@ -3,6 +3,7 @@ import path from 'node:path';
 import { digestOf } from '../core/image-ref.js';
 import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
 import type { NodeBuild } from './build-types.js';
+import { sourceFacts } from './source-facts.js';
 
 type LabelSource = Pick<NodeBuild, 'node' | 'inputs' | 'plan' | 'parents'>;
 
@@ -30,7 +31,7 @@ export function imageLabels(build: LabelSource): Record<string, string> {
   };
   if (node.description) labels['org.opencontainers.image.description'] = node.description;
   if (node.version !== undefined) labels['org.opencontainers.image.version'] = node.version;
-  const revision = node.source?.commit ?? inputs.gitHead;
+  const revision = sourceFacts(build).gitCommit;
   if (revision) labels['org.opencontainers.image.revision'] = revision;
   if (base && baseImage) {
     labels['org.opencontainers.image.base.name'] =

@@ -4,6 +4,7 @@ import { imageRepository } from '../core/model.js';
 import type { ProvenanceInput } from '../provenance/statement.js';
 import type { NodeBuild } from './build-types.js';
 import { finalParent } from './labels.js';
+import { sourceFacts } from './source-facts.js';
 
 export interface BuiltImage {
   imageId: string;
@@ -18,7 +19,7 @@ export function provenanceInput(build: NodeBuild, image: BuiltImage): Provenance
   const pushed = image.pushed ? parseDigestRef(image.pushed) : undefined;
   const base = finalParent(build);
   const reason = provenance.reasonFor?.(node.name, node.version);
-  const gitCommit = node.source?.commit ?? inputs.gitHead;
+  const { gitCommit, uncommitted } = sourceFacts(build);
   return {
     chain: config.name,
     node: node.name,
@@ -49,6 +50,7 @@ export function provenanceInput(build: NodeBuild, image: BuiltImage): Provenance
       };
     }),
     ...(gitCommit ? { gitCommit } : {}),
+    ...(uncommitted ? { uncommitted } : {}),
     builder: provenance.builder,
     invocationId: provenance.buildId,
     startedOn: image.startedOn,
@@ -56,3 +58,4 @@ export function provenanceInput(build: NodeBuild, image: BuiltImage): Provenance
     ...(reason ? { reason } : {}),
   };
 }
+

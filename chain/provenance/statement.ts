@@ -25,6 +25,11 @@ export interface ProvenanceInput {
   fingerprint: string;
   parents: { node: string; repository: string; image: ImageDigest; external: boolean; base: boolean }[];
   gitCommit?: string;
+  /**
+   * Files of the context that differ from the commit checked out (modified, staged or not
+   * tracked): then no commit is claimed for the context, only the commit the tree was based on.
+   */
+  uncommitted?: { baseCommit?: string; files: string[] };
   builder: { chain: string; engine?: string };
   invocationId: string;
   startedOn: string;
@@ -43,7 +48,11 @@ export function provenanceStatement(p: ProvenanceInput): Statement {
     digest: { sha256: hex(parent.image.digest) },
     annotations: { node: parent.node, digestKind: parent.image.kind, external: parent.external, base: parent.base },
   }));
-  if (p.gitCommit) dependencies.push({ name: 'context', uri: `git+${p.context}`, digest: { gitCommit: p.gitCommit } });
+  if (p.uncommitted) {
+    const annotations: Record<string, string | boolean | string[]> = { uncommitted: true, files: p.uncommitted.files };
+    if (p.uncommitted.baseCommit) annotations.baseCommit = p.uncommitted.baseCommit;
+    dependencies.push({ name: 'context', uri: `file:${p.context}`, annotations });
+  } else if (p.gitCommit) dependencies.push({ name: 'context', uri: `git+${p.context}`, digest: { gitCommit: p.gitCommit } });
   return {
     _type: STATEMENT_TYPE,
     subject: [{ name: p.repository, digest: { sha256: hex(p.image.digest) }, annotations: { digestKind: p.image.kind, owner: p.owner, node: p.node, tier: p.tier } }],
@@ -58,6 +67,7 @@ export function provenanceStatement(p: ProvenanceInput): Statement {
           args,
           ...(p.version !== undefined ? { version: p.version } : {}),
           ...(p.reason ? { reason: p.reason } : {}),
+          ...(p.uncommitted ? { uncommitted: p.uncommitted.files } : {}),
         },
         internalParameters: { chain: p.chain, fingerprint: p.fingerprint },
         resolvedDependencies: dependencies,

@@ -11,7 +11,7 @@ export interface ResourceDescriptor {
   uri?: string;
   /** DigestSet: algorithm -> hex, e.g. { sha256: "...", gitCommit: "..." } */
   digest?: Record<string, string>;
-  annotations?: Record<string, string | boolean | number>;
+  annotations?: Record<string, string | boolean | number | string[]>;
 }
 
 export const STATEMENT_TYPE = 'https://in-toto.io/Statement/v1';

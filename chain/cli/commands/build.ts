@@ -37,6 +37,7 @@ export const command: Command<BuildSummary> = {
       failFast: opts['fail-fast'] ?? false,
       atomic: opts.atomic ?? false,
       noWait: opts['no-wait'] ?? false,
+      requireClean: opts['require-clean'] ?? false,
       ...(opts.reason ? { reason: opts.reason } : {}),
     });
     return { data: summary, exitCode: buildExitCode(summary) };

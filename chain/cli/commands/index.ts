@@ -16,7 +16,7 @@ export const commands: Record<string, CommandSpec> = {
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
     synopsis: '[node...]',
-    options: ['since', 'json', 'jobs', 'fail-fast', 'atomic', 'no-wait', 'test-timeout', 'push', 'sign-key', 'reason', 'force', 'verbose'],
+    options: ['since', 'json', 'jobs', 'fail-fast', 'atomic', 'no-wait', 'test-timeout', 'push', 'sign-key', 'require-clean', 'reason', 'force', 'verbose'],
     load: () => import('./build.js'),
   },
   patch: { summary: "bump a node's version and cascade patch bumps to every descendant that accepts it", synopsis: '<node>', options: ['level', 'reason', 'dry-run', 'json'], load: () => import('./patch.js') },

@@ -58,9 +58,9 @@ test('parseLsFiles: tracked blobs, leaving out modified, unmerged and submodules
   ]);
 });
 
-test('modifiedPaths: work-tree changes only, relative to the queried folder', () => {
+test('modifiedPaths: changes staged or in the work tree, relative to the queried folder', () => {
   const status = [' M chain/layers/a.txt', 'M  chain/staged-only.txt', 'MM chain/both.txt', ' D chain/gone.txt', ' M elsewhere/x', ''].join('\0');
-  assert.equal([...modifiedPaths(status, 'chain/')].sort(), ['both.txt', 'gone.txt', 'layers/a.txt']);
+  assert.equal([...modifiedPaths(status, 'chain/')].sort(), ['both.txt', 'gone.txt', 'layers/a.txt', 'staged-only.txt']);
 });
 
 test('gitBlobHash equals git hash-object', () => {
