@@ -18,6 +18,16 @@ export function keyId(key: KeyObject): string {
   return createHash('sha256').update(pub.export({ type: 'spki', format: 'der' })).digest('hex');
 }
 
+/**
+ * Payload and signature in standard base64 with padding: cosign's claim and policy checks decode
+ * the payload with Go's base64.StdEncoding, which takes nothing else (pkg/cosign/verifiers.go,
+ * pkg/policy/attestation.go). The keyid is chain's own (sha256 of the SPKI). cosign's
+ * verify-attestation ignores it (pkg/cosign/verify.go verifyOCIAttestation gives
+ * go-securesystemslib no key id and no public key to compare), but go-securesystemslib's verifier
+ * skips a signature whose non-empty keyid differs from the id it has or computes for its key
+ * (dsse/verify.go; sigstore-go and sigstore's dsse.WrapVerifier compute the SSH SHA256
+ * fingerprint), so those reject it; sigstore's own DSSE signer writes `"keyid":""`.
+ */
 export function signEnvelope(payloadType: string, body: Buffer, privateKey?: KeyObject): Envelope {
   const envelope: Envelope = { payloadType, payload: body.toString('base64'), signatures: [] };
   if (privateKey) envelope.signatures.push({ keyid: keyId(privateKey), sig: sign(null, pae(payloadType, body), privateKey).toString('base64') });

@@ -1,8 +1,10 @@
 /** The registry client's pure parts, and its token flow against an in-memory registry that demands it. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { bearerChallenge, dockerCredentials, parseRegistry, RegistryClient } from '../../adapters/registry.js';
-import { attestationTag, putAttestation } from '../../adapters/registry-images.js';
+import { bearerChallenge, dockerCredentials, parseRegistry, RegistryClient, sha256Digest } from '../../adapters/registry.js';
+import { attestationConfig, attestationLayer, attestationTag, putAttestation } from '../../adapters/registry-images.js';
+import { signEnvelope } from '../../provenance/dsse.js';
+import { BUILDER_ID, PAYLOAD_TYPE, SLSA_PROVENANCE_V1, STATEMENT_TYPE } from '../../provenance/types.js';
 import { tokenScope } from '../../adapters/registry-auth.js';
 import type { ChainError } from '../../core/errors.js';
 import { tempDir, removeDirs } from '../helpers.js';
@@ -65,6 +67,7 @@ function tokenRegistry(): { fetch: typeof fetch; calls: string[]; expire: () => 
       return new Response('', { status: 401, headers: { 'www-authenticate': `Bearer realm="https://auth.example/token",service="reg.example",scope="${scope}"` } });
     }
     if (url.pathname.endsWith('/tags/list')) return Response.json({ name: 'acme/site', tags: ['1.0.0'] });
+    if (url.pathname.includes('/manifests/') && init?.method !== 'PUT') return new Response(null, { status: 404 }); // no manifest yet
     return new Response(null, { status: init?.method === 'PUT' ? 201 : 200 }); // blobs are there; manifests are stored
   };
   return { fetch: impl as typeof fetch, calls, expire: () => generation++ };
@@ -88,10 +91,14 @@ test('token authentication: a new scope gets its token from the remembered servi
   const client = new RegistryClient('reg.example', { username: 'ci', password: 'secret' }, fetch);
   await client.tags('acme/site');
   calls.length = 0;
-  assert.is(await putAttestation(client, 'acme/site', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:abc', size: 2 }, Buffer.from('{}')), 'sha256-abc.att');
+  const statement = { _type: STATEMENT_TYPE, subject: [{ digest: { sha256: 'abc' } }], predicateType: SLSA_PROVENANCE_V1, predicate: { runDetails: { builder: { id: BUILDER_ID } } } };
+  const envelope = Buffer.from(JSON.stringify(signEnvelope(PAYLOAD_TYPE, Buffer.from(JSON.stringify(statement)))));
+  const layer = attestationLayer(envelope, SLSA_PROVENANCE_V1);
+  assert.is(await putAttestation(client, 'acme/site', { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: 'sha256:abc', size: 2 }, envelope), 'sha256-abc.att');
   assert.equal(calls, [
-    'HEAD reg.example/v2/acme/site/blobs/sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a Bearer',
-    'HEAD reg.example/v2/acme/site/blobs/sha256:44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a Bearer',
+    'GET reg.example/v2/acme/site/manifests/sha256-abc.att Bearer',
+    `HEAD reg.example/v2/acme/site/blobs/${layer.digest} Bearer`,
+    `HEAD reg.example/v2/acme/site/blobs/${sha256Digest(attestationConfig([layer]))} Bearer`,
     'GET auth.example/token?service=reg.example&scope=repository%3Aacme%2Fsite%3Apull%2Cpush Basic',
     'PUT reg.example/v2/acme/site/manifests/sha256-abc.att Bearer',
   ]);
