@@ -8,6 +8,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ExitCode, fail } from '../core/errors.js';
+import { writeError, writing } from './state.js';
 
 export interface LockHolder {
   pid: number;
@@ -27,17 +28,19 @@ export interface LockOptions {
 export type Release = () => Promise<void>;
 
 export async function acquireBuildLock(stateDir: string, opts: LockOptions): Promise<Release> {
-  mkdirSync(stateDir, { recursive: true });
   const target = path.join(stateDir, 'build');
   const holderFile = path.join(stateDir, 'build.holder.json');
-  writeFileSync(target, '', { flag: 'a' });
+  writing(target, () => {
+    mkdirSync(stateDir, { recursive: true });
+    writeFileSync(target, '', { flag: 'a' });
+  });
   const stale = opts.staleMs ?? 10_000;
   const options = { stale, realpath: false, onCompromised: () => undefined };
   let release: Release;
   try {
     release = await lockfile.lock(target, { ...options, retries: 0 });
   } catch (err) {
-    if ((err as { code?: string }).code !== 'ELOCKED') throw err;
+    if ((err as { code?: string }).code !== 'ELOCKED') throw writeError(target, err);
     const holder = readHolder(holderFile);
     const who = holder ? `pid ${holder.pid} on ${holder.host}, since ${holder.since}` : 'another process';
     if (opts.noWait) {
@@ -47,7 +50,12 @@ export async function acquireBuildLock(stateDir: string, opts: LockOptions): Pro
     release = await lockfile.lock(target, { ...options, retries: { forever: true, minTimeout: 200, maxTimeout: 1000, factor: 1.5 } });
   }
   const holder: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
-  writeFileSync(holderFile, JSON.stringify(holder));
+  try {
+    writing(holderFile, () => writeFileSync(holderFile, JSON.stringify(holder)));
+  } catch (err) {
+    await release();
+    throw err;
+  }
   return release;
 }
 

@@ -3,32 +3,70 @@
  * (temp file, fsync, rename, fsync of the folder) and every record carries a checksum, so a
  * record cut short by a kill is detected and treated as missing, never trusted.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
+import { ChainError, ExitCode, problem } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/fingerprint.js';
 import type { BuildRecord } from '../core/inputs.js';
 
 export const STATE_DIR = '.chain';
 
+/**
+ * A file the state folder (or chain.lock, CODEOWNERS, a report) could not be written to: a full
+ * disk, a quota, a read-only or unwritable folder. One clear line, exit 3; nothing half-written
+ * is left behind (the temp file goes), so nothing half-written is ever read.
+ */
+export function unwritable(file: string, err: unknown): ChainError {
+  const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
+  const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'no space left on the device' : code === 'EROFS' ? 'a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
+  return new ChainError(
+    [problem('E_STATE_WRITE', `cannot write ${file}: ${why} (${code})`, { hint: `free space or fix permissions under ${path.dirname(file)}, then run again: what was not written is redone`, location: { file } })],
+    ExitCode.environment,
+  );
+}
+
+const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+
+/** The file system's refusals to write become E_STATE_WRITE; anything else stays what it was (a bug). */
+export function writeError(file: string, err: unknown): unknown {
+  return WRITE_ERRORS.has((err as NodeJS.ErrnoException).code ?? '') ? unwritable(file, err) : err;
+}
+
+/** Runs a write, its refusals told as E_STATE_WRITE. */
+export function writing<T>(file: string, write: () => T): T {
+  try {
+    return write();
+  } catch (err) {
+    throw writeError(file, err);
+  }
+}
+
 export function writeFileAtomic(file: string, content: string): void {
   const dir = path.dirname(file);
-  ignoreStateDir(dir);
-  mkdirSync(dir, { recursive: true });
   const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  const dirFd = openSync(dir, 'r');
-  try {
-    fsyncSync(dirFd);
-  } finally {
-    closeSync(dirFd);
-  }
+  writing(file, () => {
+    ignoreStateDir(dir);
+    mkdirSync(dir, { recursive: true });
+    try {
+      const fd = openSync(tmp, 'w');
+      try {
+        writeSync(fd, content);
+        fsyncSync(fd);
+      } finally {
+        closeSync(fd);
+      }
+      renameSync(tmp, file);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      throw err;
+    }
+    const dirFd = openSync(dir, 'r');
+    try {
+      fsyncSync(dirFd);
+    } finally {
+      closeSync(dirFd);
+    }
+  });
 }
 
 /** The state folder ignores itself, so its records and logs never end up in a commit. */

@@ -162,7 +162,7 @@ function refuseUncommitted(world: World, plan: Plan): void {
 /** The exit code a build summary means. */
 export function buildExitCode(summary: BuildSummary): ExitCode {
   if (summary.interrupted) return ExitCode.interrupted;
-  if (summary.engineLost) return ExitCode.environment;
+  if (summary.engineLost || summary.stateUnwritable) return ExitCode.environment;
   if (summary.registryFailed) return ExitCode.registry;
   return summary.counts.failed + summary.counts.blocked + summary.counts.cancelled > 0 ? ExitCode.failed : ExitCode.ok;
 }

@@ -4,13 +4,13 @@
  * makes a node up to date, so an image gets it only once its tests pass: a killed or failed run
  * leaves an untagged image that the next run does not trust. Human tags are the executor's to move.
  */
-import { createWriteStream, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
 import { fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
 import { packContext } from '../adapters/context.js';
 import type { NodeBuild, NodeBuildResult } from './build-types.js';
 import { imageLabels, labelInstruction } from './labels.js';
+import { openNodeLog } from './node-log.js';
 import { runTests } from './node-tests.js';
 import { recordBuild } from './record.js';
 
@@ -20,10 +20,9 @@ const GENERATED_DOCKERFILE = '.chain.Dockerfile';
 export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
   const { node, inputs } = build;
   const logFile = build.state.logFile(node.name);
-  mkdirSync(path.dirname(logFile), { recursive: true });
-  const log = createWriteStream(logFile);
+  const log = openNodeLog(logFile);
   const onLine = (line: string) => {
-    log.write(`${line}\n`);
+    log.write(line);
     build.onLine(line);
     if (/^Step \d+\/\d+ :/.test(line)) build.onStep(line);
   };
@@ -34,6 +33,7 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     const imageId = await buildImage(build, onLine);
     onLine(`# built ${imageId}`);
     await runTests(build, imageId, onLine);
+    log.check(); // a state folder that cannot be written stops here, before anything is published
     // No current image without custody: the fingerprint tag that makes the image current here
     // comes last, once its record is durable and, when pushed, its attestation is beside it in the
     // registry (where the attestation is what makes it current). A kill at any step before leaves
@@ -55,7 +55,7 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     onLine(`# current ${repo}:${fpTag}`);
     return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile };
   } finally {
-    await new Promise((resolve) => log.end(resolve));
+    await log.close();
   }
 }
 

@@ -49,6 +49,8 @@ export interface BuildSummary {
   interrupted: boolean;
   /** the engine went away during the run */
   engineLost: boolean;
+  /** the state folder could not be written (a full disk): the run stopped, nothing half-done is current */
+  stateUnwritable: boolean;
   /** a push or pull failed: the registry was down or refused the credentials */
   registryFailed: boolean;
 }

@@ -55,13 +55,20 @@ export function promotedLine(options: ExecuteOptions): (node: string, tag: strin
   return (node, tag) => options.observer.onEvent({ type: 'log', node, line: `# promoted ${tag}` });
 }
 
-/** What a node's error means for the run: engine lost, cancelled, or failed (blocking its descendants). */
+/** What a node's error means for the run: engine lost, state unwritable, cancelled, or failed (blocking its descendants). */
 function failNode(run: RunState, options: ExecuteOptions, result: Omit<NodeResult, 'status'>, err: unknown): void {
   const lost = err instanceof ChainError && err.code === 'E_ENGINE_UNREACHABLE';
   // Once interrupted (or fail-fast), connection errors are the cancellation itself.
   if (lost && (!run.stopped || run.engineLost)) {
     run.engineLost = true;
     run.finish({ ...result, status: 'failed', error: `the Docker Engine went away: ${err.problems[0]?.message ?? err.message}` });
+    run.stop.abort(err);
+    return;
+  }
+  // A state folder that cannot be written (a full disk) stops the run: no record, nothing current.
+  if (err instanceof ChainError && err.code === 'E_STATE_WRITE' && !run.stopped) {
+    run.stateUnwritable = true;
+    run.finish({ ...result, status: 'failed', error: err.problems[0]?.message ?? err.message });
     run.stop.abort(err);
     return;
   }

@@ -30,6 +30,8 @@ export class RunState {
   /** aborted when the run stops: interrupt, fail-fast, or the engine lost */
   readonly stop = new AbortController();
   engineLost = false;
+  /** the state folder could not be written (a full disk): the run stopped */
+  stateUnwritable = false;
   registryFailed = false;
   private readonly scheduled = new Set<string>();
   private readonly running = new Set<string>();

@@ -33,7 +33,7 @@ export async function executePlan(options: ExecuteOptions): Promise<BuildSummary
   const nodes = run.nodeResults();
   const counts = countStatuses(nodes);
   const promoted = !options.atomic || counts.failed + counts.blocked + counts.cancelled === 0;
-  if (promoted && !run.engineLost && run.promotions.length > 0) {
+  if (promoted && !run.engineLost && !run.stateUnwritable && run.promotions.length > 0) {
     const given = await promote(options.engine, options.inputs.config, options.provenance.buildId, run.promotions, options.publish, promotedLine(options));
     for (const result of nodes) result.tags.push(...(given.get(result.name) ?? []));
   }
@@ -42,8 +42,8 @@ export async function executePlan(options: ExecuteOptions): Promise<BuildSummary
     const release = plan.nodes.find((planned) => planned.name === result.name)?.release;
     if (release?.moves && result.tags.includes(release.tag)) result.versionMoved = release.tag;
   }
-  const { engineLost, registryFailed } = run;
-  return { chain: plan.chain, buildId: options.provenance.buildId, nodes, counts, durationMs: Date.now() - startedAt, promoted, interrupted: signal?.aborted ?? false, engineLost, registryFailed };
+  const { engineLost, stateUnwritable, registryFailed } = run;
+  return { chain: plan.chain, buildId: options.provenance.buildId, nodes, counts, durationMs: Date.now() - startedAt, promoted, interrupted: signal?.aborted ?? false, engineLost, stateUnwritable, registryFailed };
 }
 
 /**

@@ -18,6 +18,7 @@ export function renderBuildSummary(summary: BuildSummary, displayPath: (p: strin
   if (!summary.promoted) lines.push('--atomic: not every node succeeded, so no human tag moved.');
   if (summary.interrupted) lines.push('Interrupted: running builds were cancelled; nothing unfinished was promoted.');
   if (summary.engineLost) lines.push('The Docker Engine went away during the run; nothing half-done was promoted.');
+  if (summary.stateUnwritable) lines.push('The state folder could not be written (see the failed node): the run stopped, and nothing without its record was made current; the next run redoes it.');
   if (summary.registryFailed) lines.push('The registry was down or refused the credentials; nodes whose push failed were not promoted.');
   return lines.join('\n');
 }
