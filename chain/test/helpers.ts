@@ -75,6 +75,15 @@ export function exampleChain(prefix = 't'): { dir: string; name: string } {
   return { dir, name };
 }
 
+/** The example chain publishing to a registry (`registry: <host>/<chain name>`), committed. */
+export function exampleChainOn(host: string, prefix = 't', edit: (yaml: string) => string = (yaml) => yaml): { dir: string; name: string } {
+  const chain = exampleChain(prefix);
+  const file = path.join(chain.dir, 'chain.yaml');
+  writeFileSync(file, edit(readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${host}/$1`)));
+  git(chain.dir, 'commit', '-qam', `registry ${host}`);
+  return chain;
+}
+
 /** An engine at a socket that does not exist: for tests that must not touch the real one. */
 export function absentEngine(): DockerEngine {
   return new DockerEngine(new Docker({ socketPath: '/nonexistent/docker.sock' }));

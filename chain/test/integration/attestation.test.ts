@@ -7,12 +7,12 @@
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
-import { exampleChain, git, removeChainImages, removeDirs, runCli, startRegistry, tempDir, type TestRegistry } from '../helpers.js';
+import { exampleChainOn, removeChainImages, removeDirs, runCli, startRegistry, tempDir, type TestRegistry } from '../helpers.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 const MANIFEST_TYPES = [OCI_MANIFEST, 'application/vnd.docker.distribution.manifest.v2+json'];
@@ -76,10 +76,7 @@ function opensslVerifies(publicKey: string, message: Buffer, signature: Buffer, 
 it.before(async () => {
   await engine.ping();
   registry = await startRegistry();
-  chain = exampleChain();
-  const file = path.join(chain.dir, 'chain.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${registry.host}/$1`));
-  git(chain.dir, 'commit', '-qam', 'registry');
+  chain = exampleChainOn(registry.host);
 });
 
 it.after(async () => {

@@ -9,7 +9,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import type { BuildSummary } from '../../exec/events.js';
-import { exampleChain, git, removeChainImages, removeDirs, runCli, startRegistry, tempDir, versionTags, type TestRegistry } from '../helpers.js';
+import { exampleChainOn, removeChainImages, removeDirs, runCli, startRegistry, tempDir, type TestRegistry, versionTags } from '../helpers.js';
 
 const engine = new DockerEngine();
 const it = suite('credentials');
@@ -39,10 +39,7 @@ it.before(async () => {
   secured = await startRegistry({ user: 'ci', password: 'right-password' });
   helper('chain-right', 'right-password');
   helper('chain-wrong', 'wrong-password');
-  chain = exampleChain();
-  const file = path.join(chain.dir, 'chain.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${secured.host}/$1`));
-  git(chain.dir, 'commit', '-qam', 'registry behind htpasswd');
+  chain = exampleChainOn(secured.host);
 });
 
 it.after(async () => {

@@ -12,7 +12,7 @@ import { DockerEngine } from '../../adapters/docker.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Statement } from '../../provenance/types.js';
-import { absentEngine, exampleChain, git, removeChainImages, removeDirs, runCli, spawnChain, startRegistry, tempDir, VENDOR_BASE, type TestRegistry } from '../helpers.js';
+import { absentEngine, exampleChainOn, git, removeChainImages, removeDirs, runCli, spawnChain, startRegistry, tempDir, type TestRegistry, VENDOR_BASE } from '../helpers.js';
 
 const engine = new DockerEngine();
 const it = suite('custody from the registry');
@@ -40,13 +40,11 @@ async function verifyAll(cwd: string, on: DockerEngine): Promise<void> {
 it.before(async () => {
   await engine.ping();
   registry = await startRegistry();
-  chain = exampleChain('custody');
   // The vendor base in the registry too, so that nothing the chain needs is only in an engine.
-  vendor = `${registry.host}/vendor-${chain.name}/busybox`;
+  vendor = `${registry.host}/vendor-${process.pid}/busybox`;
   await engine.tag((await engine.inspect(VENDOR_BASE))?.id as string, vendor, '1.35');
   await engine.push(vendor, '1.35');
-  const file = path.join(chain.dir, 'chain.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${registry.host}/$1`).replace(`image: ${VENDOR_BASE}`, `image: ${vendor}:1.35`));
+  chain = exampleChainOn(registry.host, 'custody', (yaml) => yaml.replace(`image: ${VENDOR_BASE}`, `image: ${vendor}:1.35`));
   // One node without a version (exempt from the policy that wants one): it resolves by its current image, not a version tag.
   const report = path.join(chain.dir, 'layers/app/report/layer.yaml');
   writeFileSync(report, readFileSync(report, 'utf8').replace(/^version: .*\n/m, ''));

@@ -5,7 +5,7 @@
  * and the engine, a second --apply finds nothing, the current images are intact, and another
  * chain on the same registry and engine is untouched.
  */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -18,7 +18,7 @@ import { command } from '../../cli/commands/prune.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
 import { chainImageLines } from './bystander.js';
-import { exampleChain, git, removeChainImages, removeDirs, runCli, startRegistry, type TestRegistry } from '../helpers.js';
+import { exampleChainOn, removeChainImages, removeDirs, runCli, startRegistry, type TestRegistry } from '../helpers.js';
 
 const engine = new DockerEngine();
 const it = suite('chain prune');
@@ -28,10 +28,7 @@ const chains: { dir: string; name: string }[] = [];
 const containers: string[] = [];
 
 function chainOn(host: string): { dir: string; name: string } {
-  const chain = exampleChain('prune');
-  const file = path.join(chain.dir, 'chain.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${host}/$1`));
-  git(chain.dir, 'commit', '-qam', 'registry');
+  const chain = exampleChainOn(host, 'prune');
   chains.push(chain);
   return chain;
 }

@@ -16,7 +16,7 @@ import { ProvenanceStore } from '../../adapters/provenance-store.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Statement } from '../../provenance/types.js';
-import { chainImages, dockerConfig, exampleChain, freePort, git, removeChainImages, removeDirs, runCli, startRegistry, tempDir, versionTags, type TestRegistry } from '../helpers.js';
+import { chainImages, dockerConfig, exampleChainOn, freePort, git, removeChainImages, removeDirs, runCli, startRegistry, tempDir, type TestRegistry, versionTags } from '../helpers.js';
 
 const engine = new DockerEngine();
 const it = suite('registry');
@@ -25,10 +25,7 @@ let secured: TestRegistry;
 const chains: { dir: string; name: string }[] = [];
 
 function chainOn(host: string): { dir: string; name: string } {
-  const chain = exampleChain();
-  const file = path.join(chain.dir, 'chain.yaml');
-  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, `name: $1\nregistry: ${host}/$1`));
-  git(chain.dir, 'commit', '-qam', 'registry');
+  const chain = exampleChainOn(host);
   chains.push(chain);
   return chain;
 }
@@ -192,8 +189,10 @@ it('a push that fails mid-run fails that node: it is not promoted, its descendan
     assert.match(summary.nodes.find((n) => n.name === 'httpd')?.error ?? '', `cannot reach the registry ${proxy.host}`, JSON.stringify(summary.nodes.find((n) => n.name === 'httpd')));
     assert.is((await versionTags(engine, flaky.name))[`${flaky.name}/httpd:2.4.0`], undefined, 'httpd was not promoted');
     assert.equal(await registryTags(registry.host, `${flaky.name}/httpd`), [], 'no tag of httpd reached the registry');
-    const fpTag = [...(await engine.imagesByTag(flaky.name)).keys()].find((t) => t.startsWith(`${flaky.name}/httpd:fp-`))?.split(':')[1];
-    assert.ok(fpTag, 'httpd was built and tested before its push');
+    const tags = [...(await engine.imagesByTag(flaky.name)).keys()];
+    const fpTag = tags.find((t) => t.startsWith(`${proxy.host}/${flaky.name}/httpd:fp-`))?.split(':').at(-1);
+    assert.ok(fpTag, 'httpd was built and tested, and tagged for its push');
+    assert.not.ok(tags.includes(`${flaky.name}/httpd:${fpTag}`), 'a push that failed leaves the image not current here either');
     assert.is((await fetch(`http://${registry.host}/v2/${flaky.name}/httpd/manifests/${fpTag}`, { method: 'HEAD' })).status, 404, 'no manifest of httpd either');
     assert.ok((await registryTags(registry.host, `${flaky.name}/runtime`)).length > 0, 'the proxy passed the other pushes');
     // With the registry back, the next run pushes httpd: a failed push is not taken as done.
