@@ -219,6 +219,7 @@ it('an external base in a registry resolves to its manifest digest and is pulled
   assert.is(plan.nodes.find((n) => n.name === 'busybox')?.image?.digest, `${vendor}@${pushed}`);
   const r = await runCli(['build', 'corebuild', '--json'], { cwd: chain.dir, engine });
   assert.is(r.code, 0, r.err);
+  assert.ok(r.err.split('\n').some((l) => l.startsWith(`warning: chain.yaml names the registry ${registry.host}/`) && l.includes('but this build does not push (no --push)')), r.err);
   const statement = json<Statement>((await runCli(['provenance', 'corebuild', '--json'], { cwd: chain.dir, engine })).out);
   const dep = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.name === 'busybox');
   assert.equal([dep?.uri, dep?.annotations?.digestKind], [`pkg:docker/${vendor}@${pushed}`, 'manifest']);

@@ -38,6 +38,7 @@ it('uncommitted files: --require-clean refuses and builds nothing; a build says 
   assert.is(refused.code, 2);
   assert.match(refused.err, /^error\[E_UNCOMMITTED\]: corebuild: --require-clean, but its context has uncommitted files: NOTES, etc\/motd$/m);
   assert.is(refused.out, '');
+  assert.match(refused.err, /^warning: chain\.yaml trusts signing keys \(trustedKeys\), but this build is unsigned \(no --sign-key\)/m);
   const plan = JSON.parse((await runCli(['plan', 'corebuild', '--json'], { cwd: dir, engine })).out) as { nodes: { name: string; action: string }[] };
   assert.is(plan.nodes.find((n) => n.name === 'corebuild')?.action, 'build', 'nothing was built');
 
