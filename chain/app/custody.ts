@@ -14,11 +14,10 @@ import type { InspectedImage } from '../provenance/verify.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { getAttestation, remoteImage } from '../adapters/registry-images.js';
-import type { RegistryClient } from '../adapters/registry.js';
-import { parseRegistry } from '../adapters/registry.js';
+import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
+import { startGitRead } from '../world/read.js';
 import type { AppDeps } from './deps.js';
 import { planLoaded } from './plan-chain.js';
-import { startGitRead } from '../world/read.js';
 
 export class CustodyStore {
   private engineReachable?: Promise<boolean>;
