@@ -7,7 +7,7 @@
 import { parseFamiliarName } from '@swimlane/docker-reference';
 import { ChainError, ExitCode, fail } from '../core/errors.js';
 import { imageRepository, publishedRepository } from '../core/model.js';
-import type { LoadedChain } from '../config/load.js';
+import type { LoadedChain } from '../config/resolve.js';
 import { recordFromBytes } from '../provenance/record.js';
 import type { StoredRecord } from '../provenance/types.js';
 import type { InspectedImage } from '../provenance/verify.js';

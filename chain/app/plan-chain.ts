@@ -5,7 +5,7 @@ import { chainGraph } from '../core/graph.js';
 import { nodesTouched } from '../core/ownership.js';
 import { assemblePlan, selectNodes, type Plan } from '../core/plan.js';
 import { parseChainText } from '../config/read.js';
-import type { LoadedChain } from '../config/load.js';
+import type { LoadedChain } from '../config/resolve.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';

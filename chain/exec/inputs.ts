@@ -2,7 +2,7 @@
  * What the executor reads about the chain: only the data it needs, taken from the world read
  * before planning, so that exec depends on no reader of the world and on no command.
  */
-import type { NodeDockerfile } from '../config/load.js';
+import type { NodeDockerfile } from '../config/node.js';
 import type { ContextSnapshot } from '../adapters/context.js';
 import type { ChainGraph } from '../core/graph.js';
 import type { NodeInputs } from '../core/inputs.js';

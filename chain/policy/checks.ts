@@ -8,7 +8,7 @@ import type { Location } from '../core/errors.js';
 import type { ChainGraph } from '../core/graph.js';
 import { isSecretArg, type ChainConfig, type ChainNode } from '../core/model.js';
 import type { Instruction } from '../core/dockerfile.js';
-import type { NodeDockerfile } from '../config/load.js';
+import type { NodeDockerfile } from '../config/node.js';
 
 export interface NodeFacts {
   node: ChainNode;

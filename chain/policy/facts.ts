@@ -1,7 +1,7 @@
 /** Gathers what the checks read about each node: parsed Dockerfile, context files, base image age. */
 import { lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
-import type { LoadedChain } from '../config/load.js';
+import type { LoadedChain } from '../config/resolve.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { GitIndex } from '../adapters/git.js';

@@ -1,5 +1,5 @@
 /** Loads the policies and lints nodes of a loaded chain: shared by `chain lint` and `chain build`. */
-import type { LoadedChain } from '../config/load.js';
+import type { LoadedChain } from '../config/resolve.js';
 import { chainGraph } from '../core/graph.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { ContextSnapshot } from '../adapters/context.js';

@@ -1,6 +1,6 @@
 /** Resolving external images again against chain.lock: what `chain update` and the nightly job share. */
 import { ExitCode, fail } from '../core/errors.js';
-import type { LoadedChain } from '../config/load.js';
+import type { LoadedChain } from '../config/resolve.js';
 import { readLock, type Lockfile, type Pin } from '../adapters/pins.js';
 import { resolveRef } from '../adapters/sources.js';
 import { resolveExternal, type ResolveDeps } from './externals.js';

@@ -8,7 +8,7 @@ import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
 import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, type ChainConfig } from '../core/model.js';
-import type { LoadedChain } from '../config/load.js';
+import type { LoadedChain } from '../config/resolve.js';
 import { readLock } from '../adapters/pins.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { attestationTag, remoteImage } from '../adapters/registry-images.js';

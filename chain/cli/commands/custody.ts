@@ -1,5 +1,5 @@
 /** What `provenance`, `verify` and `why` share: the opened chain and where custody is read from. */
-import type { LoadedChain } from '../../config/load.js';
+import type { LoadedChain } from '../../config/resolve.js';
 import { openChain } from '../../app/open.js';
 import { CustodyStore } from '../../app/custody.js';
 import { ProvenanceStore } from '../../adapters/provenance-store.js';
