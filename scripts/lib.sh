@@ -66,7 +66,7 @@ ensure_node_modules() {
 }
 
 ensure_all() {
-  apt_packages git docker-registry apache2-utils
+  apt_packages git docker-registry apache2-utils rsync
   ensure_node_modules
   ensure_engine
   ensure_vendor_base
