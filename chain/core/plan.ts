@@ -18,6 +18,8 @@ export interface PlanNode {
   kind: 'built' | 'external';
   action: Action;
   wave: number;
+  /** the nodes it is built from (its edges in the graph), all of them in the plan */
+  parents: string[];
   fingerprint: string;
   /** the image that satisfies the node now: found in the store, or the external image */
   image?: StoredImage;
@@ -110,6 +112,7 @@ export function assemblePlan(input: PlanInput): Plan {
         kind: node.kind,
         action,
         wave: index,
+        parents: graph.parents(name),
         fingerprint,
         ...(image && action === 'skip' ? { image } : {}),
         reasons,

@@ -39,7 +39,7 @@ function planOf(actions: Record<string, Action> = {}, images: Record<string, Sto
     const node = config.nodes[name] as ChainNode;
     const action = actions[name] ?? (node.kind === 'built' ? 'build' : 'skip');
     const image = images[name];
-    return { name, tier: node.tier, owner: node.owner, kind: node.kind, action, wave: 0, fingerprint: `fp${name}`, ...(image ? { image } : {}), reasons: [] };
+    return { name, tier: node.tier, owner: node.owner, kind: node.kind, action, wave: 0, parents: graph.parents(name), fingerprint: `fp${name}`, ...(image ? { image } : {}), reasons: [] };
   });
   return { chain: 'acme', storeReachable: true, nodes, waves: [], summary: { build: 0, skip: 0, hold: 0, external: 1, owners: [], byOwner: {} } };
 }

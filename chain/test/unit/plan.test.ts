@@ -98,6 +98,8 @@ test('nothing built: every built node is never-built, by wave, external skipped'
   assert.equal(actions(p), { base: 'skip', core: 'build', rt: 'build', web: 'build', report: 'build', site: 'build' });
   assert.equal(reasons(p, 'core'), [{ kind: 'never-built' }]);
   assert.equal(p.waves, [['base'], ['core'], ['rt', 'web'], ['report', 'site']]);
+  // The edges: each node names what it is built from (plan --json carries them for CI fan-out).
+  assert.equal(Object.fromEntries(p.nodes.map((n) => [n.name, n.parents])), { base: [], core: ['base'], rt: ['core'], web: ['core'], report: ['rt'], site: ['web'] });
   assert.equal(p.summary, {
     build: 5,
     skip: 0,
