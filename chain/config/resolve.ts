@@ -25,13 +25,18 @@ export interface LoadedChain {
 export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string, Checkout>> = {}): LoadedChain {
   const { raw, root, source } = spec;
   const problems: Problem[] = [];
-  const teams: Record<string, Team> = {};
-  for (const [name, t] of Object.entries(raw.teams)) teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}), ...(t.handle ? { handle: t.handle } : {}) };
+  // Maps without a prototype: a reference to 'constructor' or 'toString' finds nothing, as it should.
+  const teams: Record<string, Team> = Object.create(null);
+  for (const [name, t] of Object.entries(raw.teams)) {
+    if (reservedName(name, ['teams', name], source, problems)) continue;
+    teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}), ...(t.handle ? { handle: t.handle } : {}) };
+  }
   const tiers = raw.tiers ?? [...DEFAULT_TIERS];
-  const nodes: Record<string, ChainNode> = {};
-  const dockerfiles: Record<string, NodeDockerfile> = {};
+  const nodes: Record<string, ChainNode> = Object.create(null);
+  const dockerfiles: Record<string, NodeDockerfile> = Object.create(null);
   const context = { spec, realRoot: realpathSync.native(root), checkouts, problems };
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
+    if (reservedName(name, ['nodes', name], source, problems)) continue;
     const resolved = resolveNode(name, rawNode, context);
     if (!resolved) continue;
     nodes[name] = resolved.node;
@@ -51,4 +56,15 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source, raw };
+}
+
+/**
+ * Names every JavaScript object has ('constructor', '__proto__'): refused, so that no lookup
+ * anywhere can mistake an inherited property for a declared team or node.
+ */
+function reservedName(name: string, at: string[], source: YamlSource, problems: Problem[]): boolean {
+  if (!(name in Object.prototype)) return false;
+  const kind = at[0] === 'teams' ? 'team' : 'node';
+  problems.push(problem(kind === 'team' ? 'E_TEAM_NAME' : 'E_NODE_NAME', `'${name}' cannot name a ${kind}: it is reserved`, { hint: `choose another name for the ${kind}`, location: source.locate(at, 'key') }));
+  return true;
 }

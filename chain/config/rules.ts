@@ -1,6 +1,7 @@
 /** Checks of the graph as a whole: references, tiers, versions, cycles, Dockerfile agreement. */
 import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
+import { classicBuilderHazards } from '../core/dockerfile-classic.js';
 import { buildGraph } from '../core/graph.js';
 import type { ChainConfig } from '../core/model.js';
 import type { NodeDockerfile } from './node.js';
@@ -79,6 +80,9 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
         location,
       }));
     }
+  }
+  for (const hazard of classicBuilderHazards(dockerfile.text, dockerfile.info)) {
+    problems.push(problem('E_DOCKERFILE_CONSTRUCT', `node ${name}: ${hazard.message}`, { hint: hazard.hint, location: { file: dockerfile.file, line: hazard.line, col: hazard.col } }));
   }
   for (const parent of declared) {
     if (!used.has(parent) && config.nodes[parent]) {

@@ -31,10 +31,8 @@ function toProblem(e: ErrorObject, source: YamlSource): Problem {
   const where = path.length > 0 ? path.join('.') : 'the top level';
   const params = e.params as Record<string, unknown>;
   if (e.propertyName !== undefined) {
-    return problem(path[0] === 'nodes' ? 'E_NODE_NAME' : 'E_KEY_NAME', `'${e.propertyName}' in ${where} is not a valid name`, {
-      hint: path[0] === 'nodes' ? 'node names become image names: lowercase letters, digits, and . _ - between them' : 'build arg names are letters, digits and _',
-      location: source.locate([...path, e.propertyName], 'key'),
-    });
+    const [code, hint] = NAME_RULES[String(path[0])] ?? ['E_KEY_NAME', 'build arg names are letters, digits and _'];
+    return problem(code, `'${e.propertyName}' in ${where} is not a valid name`, { hint, location: source.locate([...path, e.propertyName], 'key') });
   }
   switch (e.keyword) {
     case 'additionalProperties': {
@@ -51,10 +49,7 @@ function toProblem(e: ErrorObject, source: YamlSource): Problem {
         location: source.locate(path, 'key'),
       });
     case 'pattern':
-      return problem(path.length === 1 && path[0] === 'name' ? 'E_CHAIN_NAME' : 'E_SCHEMA', `${where} '${String(source.valueAt(path))}' is not a valid name`, {
-        hint: 'use lowercase letters and digits, with . _ - between them (it becomes part of image names)',
-        location: source.locate(path),
-      });
+      return patternProblem(path, where, source);
     case 'const':
       return problem('E_SCHEMA', `${where} must be ${JSON.stringify(params.allowedValue)}`, { hint: 'this tool reads format version 1', location: source.locate(path) });
     case 'anyOf':
@@ -62,4 +57,29 @@ function toProblem(e: ErrorObject, source: YamlSource): Problem {
     default:
       return problem('E_SCHEMA', `${where} ${e.message ?? 'is invalid'}`, { hint: 'see schemas/ for the expected shape', location: source.locate(path) });
   }
+}
+
+/** Keys that name things: the code of a bad name, and what a good one looks like. */
+const NAME_RULES: Record<string, [string, string]> = {
+  nodes: ['E_NODE_NAME', 'node names become image names: lowercase letters, digits, and . _ - between them'],
+  teams: ['E_TEAM_NAME', 'team names are letters, digits, and . _ - after the first character'],
+};
+
+/** A value that does not match its pattern: what is wrong depends on which key holds it. */
+function patternProblem(path: (string | number)[], where: string, source: YamlSource): Problem {
+  const value = JSON.stringify(String(source.valueAt(path)));
+  const location = source.locate(path);
+  if (path[0] === 'teams' && path[2] === 'handle') {
+    return problem('E_TEAM_HANDLE', `${where} ${value} is not a code-host handle`, { hint: 'one handle such as @acme/ops (letters, digits, . _ - and / between names; no spaces)', location });
+  }
+  if (path[0] === 'teams' && path[2] === 'members') {
+    return problem('E_TEAM_MEMBER', `${where} ${value} is not an email address or a handle`, { hint: 'one member per entry: an email address as git records authors (ops@acme.example) or @user; no spaces', location });
+  }
+  if (path[0] === 'nodes' && path[2] === 'path') {
+    return problem('E_PATH', `${where} ${value} contains control characters`, { hint: 'name a folder without newlines or other control characters', location });
+  }
+  return problem(path.length === 1 && path[0] === 'name' ? 'E_CHAIN_NAME' : 'E_SCHEMA', `${where} '${String(source.valueAt(path))}' is not a valid name`, {
+    hint: 'use lowercase letters and digits, with . _ - between them (it becomes part of image names)',
+    location,
+  });
 }

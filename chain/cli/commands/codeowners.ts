@@ -21,8 +21,17 @@ export function codeowners(config: ChainConfig): string {
   const admins = [...new Set(config.admins.flatMap(owners))];
   if (admins.length > 0) lines.push(`${prefix}${path.basename(config.file)} ${admins.join(' ')}`);
   const built = Object.values(config.nodes).flatMap((n) => (n.kind === 'built' ? [n] : []));
-  for (const n of built.sort((a, b) => a.path.localeCompare(b.path))) lines.push(`${prefix}${n.path}/ ${owners(n.owner).join(' ')}`);
+  for (const n of built.sort((a, b) => a.path.localeCompare(b.path))) lines.push(`${prefix}${codeownersPath(n.path)}/ ${owners(n.owner).join(' ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/**
+ * A folder as a CODEOWNERS pattern matching exactly it: spaces, `#` and glob characters escaped.
+ * (Control characters cannot occur: the schema refuses them in paths, and handles and members
+ * are validated, so no value can start a line of its own.)
+ */
+function codeownersPath(p: string): string {
+  return p.replace(/[\s#*?[\]!\\]/g, '\\$&');
 }
 
 export interface CodeownersResult {
