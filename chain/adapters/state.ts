@@ -3,7 +3,7 @@
  * (temp file, fsync, rename, fsync of the folder) and every record carries a checksum, so a
  * record cut short by a kill is detected and treated as missing, never trusted.
  */
-import { closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { ChainError, ExitCode, problem } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/fingerprint.js';
@@ -41,21 +41,28 @@ export function writing<T>(file: string, write: () => T): T {
   }
 }
 
+/**
+ * Writes a file whole or not at all. A symlink is written through (its target gets the content,
+ * the link stays a link); anything that is not a regular file (a device, a FIFO, a folder) is
+ * refused, never replaced. The file keeps its permissions.
+ */
 export function writeFileAtomic(file: string, content: string): void {
-  const dir = path.dirname(file);
-  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
-  writing(file, () => {
+  const target = writeTarget(file);
+  const dir = path.dirname(target.path);
+  const tmp = `${target.path}.${process.pid}.${Date.now()}.tmp`;
+  writing(target.path, () => {
     ignoreStateDir(dir);
     mkdirSync(dir, { recursive: true });
     try {
-      const fd = openSync(tmp, 'w');
+      const fd = openSync(tmp, 'w', target.mode ?? 0o666);
       try {
+        if (target.mode !== undefined) fchmodSync(fd, target.mode);
         writeSync(fd, content);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
-      renameSync(tmp, file);
+      renameSync(tmp, target.path);
     } catch (err) {
       rmSync(tmp, { force: true });
       throw err;
@@ -67,6 +74,21 @@ export function writeFileAtomic(file: string, content: string): void {
       closeSync(dirFd);
     }
   });
+}
+
+/** The file a write lands in: a symlink's final target; refused when that is not a regular file. */
+function writeTarget(file: string): { path: string; mode?: number } {
+  let target = path.resolve(file);
+  for (let hops = 0; ; hops++) {
+    const stat = lstatSync(target, { throwIfNoEntry: false });
+    if (!stat) return { path: target };
+    if (stat.isFile()) return { path: target, mode: stat.mode & 0o7777 };
+    if (!stat.isSymbolicLink() || hops >= 40) {
+      const what = stat.isSymbolicLink() ? 'a loop of symlinks' : stat.isDirectory() ? 'a folder' : stat.isFIFO() ? 'a FIFO' : stat.isSocket() ? 'a socket' : 'a device';
+      throw new ChainError([problem('E_NOT_A_FILE', `${file} is ${what}, not a regular file: chain does not write over it`, { hint: 'name a regular file (or a symlink to one)', location: { file } })], ExitCode.input);
+    }
+    target = path.resolve(path.dirname(target), readlinkSync(target));
+  }
 }
 
 /** The state folder ignores itself, so its records and logs never end up in a commit. */

@@ -2,7 +2,8 @@
  * What someone who can commit to the chain might try in chain.yaml and the Dockerfiles: each is
  * refused at load with a code and its location, before anything is built or written.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, lstatSync, readFileSync, readlinkSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -10,7 +11,8 @@ import { codeowners } from '../../cli/commands/codeowners.js';
 import { classicBuilderHazards } from '../../core/dockerfile-classic.js';
 import { readDockerfile } from '../../core/dockerfile.js';
 import type { ChainConfig } from '../../core/model.js';
-import { absentEngine, exampleRepo, removeDirs, runCli } from '../helpers.js';
+import { writeFileAtomic } from '../../adapters/state.js';
+import { absentEngine, exampleRepo, removeDirs, runCli, tempDir } from '../helpers.js';
 
 const dir = exampleRepo();
 const chainYaml = readFileSync(path.join(dir, 'chain.yaml'), 'utf8');
@@ -88,6 +90,55 @@ test('chain lint refuses a FROM smuggled in a heredoc, at the Dockerfile line', 
     assert.match(r.err, /--> layers\/app\/site\/Dockerfile:\d+:1/);
   } finally {
     writeFileSync(file, original);
+  }
+});
+
+test('the atomic writer writes through a symlink to its target, keeps its mode, and never replaces what is not a regular file', async () => {
+  const scratch = tempDir();
+  try {
+    const real = path.join(scratch, 'real.yaml');
+    writeFileSync(real, 'old\n');
+    chmodSync(real, 0o640);
+    symlinkSync('real.yaml', path.join(scratch, 'link.yaml'));
+    writeFileAtomic(path.join(scratch, 'link.yaml'), 'new\n');
+    assert.ok(lstatSync(path.join(scratch, 'link.yaml')).isSymbolicLink(), 'the link stays a link');
+    assert.is(readlinkSync(path.join(scratch, 'link.yaml')), 'real.yaml');
+    assert.is(readFileSync(real, 'utf8'), 'new\n');
+    assert.is(statSync(real).mode & 0o777, 0o640);
+
+    execFileSync('mkfifo', [path.join(scratch, 'fifo')]);
+    execFileSync('mknod', [path.join(scratch, 'null'), 'c', '1', '3']);
+    for (const [name, what] of [['fifo', 'a FIFO'], ['null', 'a device'], ['.', 'a folder']] as const) {
+      const out = await runCli(['codeowners', '--out', path.join(scratch, name)], { cwd: dir, engine: absentEngine() });
+      assert.is(out.code, 2, out.err);
+      assert.match(out.err, new RegExp(`^error\\[E_NOT_A_FILE\\]: .* is ${what}, not a regular file: chain does not write over it`, 'm'));
+    }
+    assert.ok(statSync(path.join(scratch, 'null')).isCharacterDevice(), 'the device is still a device');
+    assert.ok(statSync(path.join(scratch, 'fifo')).isFIFO());
+  } finally {
+    removeDirs(scratch);
+  }
+});
+
+test('chain patch through symlinks: chain.yaml and a layer.yaml that are links get bumped in their targets; the links stay', async () => {
+  const repo = exampleRepo();
+  try {
+    // site's version in chain.yaml (a link to real-chain.yaml); httpd's layer.yaml a link to a file beside it.
+    const siteLayer = path.join(repo, 'layers/app/site/layer.yaml');
+    writeFileSync(siteLayer, readFileSync(siteLayer, 'utf8').replace(/^version: .*\n/m, ''));
+    writeFileSync(path.join(repo, 'real-chain.yaml'), readFileSync(path.join(repo, 'chain.yaml'), 'utf8').replace('path: layers/app/site\n', 'path: layers/app/site\n    version: 1.0.0\n'));
+    rmSync(path.join(repo, 'chain.yaml'));
+    symlinkSync('real-chain.yaml', path.join(repo, 'chain.yaml'));
+    const httpdLayer = path.join(repo, 'layers/middleware/httpd/layer.yaml');
+    renameSync(httpdLayer, path.join(repo, 'layers/middleware/httpd/real-layer.yaml'));
+    symlinkSync('real-layer.yaml', httpdLayer);
+    const r = await runCli(['patch', 'corebuild', '--reason', 'CVE'], { cwd: repo, engine: absentEngine() });
+    assert.is(r.code, 0, r.err);
+    assert.ok(lstatSync(path.join(repo, 'chain.yaml')).isSymbolicLink() && lstatSync(httpdLayer).isSymbolicLink(), 'links stay links');
+    assert.match(readFileSync(path.join(repo, 'real-chain.yaml'), 'utf8'), /path: layers\/app\/site\n {4}version: 1\.0\.1\n/);
+    assert.match(readFileSync(path.join(repo, 'layers/middleware/httpd/real-layer.yaml'), 'utf8'), /^version: 2\.4\.1$/m);
+  } finally {
+    removeDirs(repo);
   }
 });
 
