@@ -3,13 +3,25 @@
  * (temp file, fsync, rename, fsync of the folder) and every record carries a checksum, so a
  * record cut short by a kill is detected and treated as missing, never trusted.
  */
-import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { ChainError, ExitCode, problem } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/fingerprint.js';
 import type { BuildRecord } from '../core/inputs.js';
 
 export const STATE_DIR = '.chain';
+
+/** This checkout of the chain on this machine: its runs' test containers carry it, so two checkouts of one chain never clean up each other's. */
+export function checkoutId(root: string): string {
+  let real = root;
+  try {
+    real = realpathSync.native(root);
+  } catch {
+    // a root that cannot be resolved is named as given
+  }
+  return sha256(`${hostname()}:${real}`).slice(0, 16);
+}
 
 /**
  * A file the state folder (or chain.lock, CODEOWNERS, a report) could not be written to: a full

@@ -4,7 +4,7 @@
  * Returns the build summary; never prints (progress goes to the observer it is given).
  */
 import path from 'node:path';
-import { ChainError, ExitCode, fail } from '../core/errors.js';
+import { ChainError, ExitCode, fail, problem } from '../core/errors.js';
 import { Labels, type ChainConfig } from '../core/model.js';
 import type { Plan } from '../core/plan.js';
 import type { Violation } from '../policy/model.js';
@@ -13,7 +13,7 @@ import { acquireBuildLock } from '../adapters/lock.js';
 import { readPrivateKey } from '../adapters/keys.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { parseRegistry } from '../adapters/registry.js';
-import { STATE_DIR, type PendingCascade } from '../adapters/state.js';
+import { checkoutId, STATE_DIR, type PendingCascade } from '../adapters/state.js';
 import type { BuildObserver, BuildSummary } from '../exec/events.js';
 import type { ProvenanceContext } from '../exec/build-types.js';
 import { newBuildId } from '../exec/promote.js';
@@ -52,10 +52,15 @@ function reasonOf(cascade: PendingCascade | undefined, explicit: string | undefi
 
 export async function buildChain(deps: AppDeps, file: string, request: BuildRequest): Promise<BuildSummary> {
   const signingKey = request.signKey ? readPrivateKey(request.signKey) : undefined;
+  // A lock taken from this run after all (its folder removed by hand, a takeover from another host) stops it.
+  const lockLost = new AbortController();
   const release = await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), {
     noWait: request.noWait,
     onWait: (holder) => deps.note(`waiting for another chain build on this chain to finish (${holder ? `pid ${holder.pid} on ${holder.host}` : 'holder unknown'})...`),
+    onLost: (why) => lockLost.abort(new ChainError([problem('E_LOCK_LOST', `this build lost its lock on the state folder (${why}), so it stopped: nothing unfinished was made current`, { hint: 'another chain build may be running on this chain: let it finish, then run again' })], ExitCode.environment)),
+    ...(deps.signal ? { signal: deps.signal } : {}),
   });
+  const signal = deps.signal ? AbortSignal.any([deps.signal, lockLost.signal]) : lockLost.signal;
   try {
     const { plan, world, engine, state } = await planFile(deps, file, request);
     const { config } = world.loaded;
@@ -83,10 +88,10 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
       }
     }
     // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
-    await engine.removeContainers([`${Labels.chain}=${plan.chain}`, Labels.test]);
+    await engine.removeContainers([`${Labels.checkout}=${checkoutId(config.root)}`, Labels.test]);
     const progress = request.progress(plan.nodes.filter((n) => n.kind === 'built').length);
     try {
-      return await executePlan({
+      const summary = await executePlan({
         plan,
         inputs: {
           config,
@@ -113,8 +118,10 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
         atomic: request.atomic,
         testTimeoutMs: request.testTimeoutMs,
         ...(publish ? { publish } : {}),
-        ...(deps.signal ? { signal: deps.signal } : {}),
+        signal,
       });
+      if (lockLost.signal.aborted) throw lockLost.signal.reason;
+      return summary;
     } finally {
       progress.close();
     }

@@ -4,6 +4,7 @@ import path from 'node:path';
 import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
+import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
 import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
 import { mergeLayer } from './layer.js';
 import { checkContextPath, isInside } from './paths.js';
@@ -37,7 +38,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
   const from = parseFrom(name, rawNode.from, () => at('from'), c.problems);
   const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.deprecated ? { deprecated: rawNode.deprecated } : {}), ...(rawNode.description ? { description: rawNode.description } : {}) };
   if (rawNode.image !== undefined) {
-    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs'] as const) {
+    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits'] as const) {
       if (rawNode[key] !== undefined) c.problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
     }
     return { node: { ...common, kind: 'external', image: rawNode.image } };
@@ -82,6 +83,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     args: Object.fromEntries(Object.entries(merged.args ?? {}).map(([k, v]) => [k, String(v)])),
     secretArgs: merged.secretArgs ?? [],
     test,
+    testLimits: testLimits(name, merged.testLimits, () => keyAt('testLimits'), c.problems),
   };
   return { node, dockerfile: { file: dockerfileAbs, text, info: readDockerfile(text) } };
 }
@@ -98,4 +100,16 @@ function parseFrom(node: string, from: RawNode['from'], location: () => Location
     refs.push(range === undefined ? { node: name } : { node: name, range });
   }
   return refs;
+}
+
+/** The node's test limits: the defaults, with what its team set. */
+function testLimits(node: string, raw: RawNode['testLimits'], location: () => Location, problems: Problem[]): TestLimits {
+  const limits = { ...DEFAULT_TEST_LIMITS, ...(raw?.pids !== undefined ? { pids: raw.pids } : {}), ...(raw?.cpus !== undefined ? { cpus: raw.cpus } : {}) };
+  if (raw?.memory === undefined) return limits;
+  const bytes = parseBytes(raw.memory);
+  if (bytes === undefined || bytes < MIN_TEST_MEMORY) {
+    problems.push(problem('E_TEST_LIMITS', `node ${node}: testLimits.memory '${raw.memory}' is not a size of at least 6m`, { hint: 'write it as Docker does: 256m, 1g', location: location() }));
+    return limits;
+  }
+  return { ...limits, memoryBytes: bytes };
 }

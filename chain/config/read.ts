@@ -23,6 +23,7 @@ export interface RawNode {
   args?: Record<string, string | number | boolean>;
   test?: string | string[];
   secretArgs?: string[];
+  testLimits?: { memory?: string | number; pids?: number; cpus?: number };
   description?: string;
   deprecated?: string;
 }

@@ -1,4 +1,6 @@
 /** The chain as plain data: what config/ produces and everything downstream consumes. */
+import type { TestLimits } from './test-limits.js';
+
 export const DEFAULT_TIERS = ['base', 'core', 'middleware', 'app'] as const;
 
 export interface Team {
@@ -64,6 +66,8 @@ export interface BuiltNode extends NodeCommon {
   /** build args declared secret (names like *TOKEN* are secret anyway) */
   secretArgs: string[];
   test: string[];
+  /** what each test container may use (the defaults when unset) */
+  testLimits?: TestLimits;
 }
 
 /** A node bought, not built: an image reference tracked by digest. */
@@ -119,6 +123,8 @@ export const Labels = {
   fingerprint: 'dev.chain.fingerprint',
   /** on test containers: the node under test */
   test: 'dev.chain.test',
+  /** on test containers: the checkout whose run made them (see checkoutId), so cleanup never touches another's */
+  checkout: 'dev.chain.checkout',
 } as const;
 
 /** The human tags a promoted image gets: its version, and a build-id tag; never `latest`. */

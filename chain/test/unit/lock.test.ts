@@ -1,5 +1,7 @@
 /** The build lock on the state folder, with no engine: a dead holder's lock is taken over, a live one's is not. */
-import { mkdirSync, utimesSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -25,6 +27,56 @@ test('a lock whose holder died is taken over, not waited on forever', async () =
     (err: ChainError) => err.code,
   );
   assert.is(second, 'E_LOCKED', 'a held lock refuses --no-wait');
+  await release();
+  removeDirs(dir);
+});
+
+/** A lock as a holder process left it: the lock folder with an mtime that many ms ago, and its holder file. */
+function heldBy(stateDir: string, holder: object | undefined, ageMs: number): void {
+  mkdirSync(path.join(stateDir, 'build.lock'), { recursive: true });
+  writeFileSync(path.join(stateDir, 'build'), '');
+  if (holder) writeFileSync(path.join(stateDir, 'build.holder.json'), JSON.stringify(holder));
+  const when = new Date(Date.now() - ageMs);
+  utimesSync(path.join(stateDir, 'build.lock'), when, when);
+}
+
+const tryLock = (stateDir: string) =>
+  acquireBuildLock(stateDir, { noWait: true, onWait: () => undefined }).then(
+    async (release) => (await release(), 'acquired'),
+    (err: ChainError) => err.code,
+  );
+
+test('a stopped holder on this host keeps its lock however old its refresh; a dead one loses it at once', async () => {
+  const dir = tempDir();
+  const stopped = spawn('sleep', ['60']);
+  try {
+    stopped.kill('SIGSTOP');
+    heldBy(path.join(dir, 'a'), { pid: stopped.pid, host: hostname(), since: new Date().toISOString() }, 600_000);
+    assert.is(await tryLock(path.join(dir, 'a')), 'E_LOCKED', 'alive, though it has not refreshed for ten minutes');
+
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.on('exit', resolve));
+    heldBy(path.join(dir, 'b'), { pid: dead.pid, host: hostname(), since: new Date().toISOString() }, 0);
+    assert.is(await tryLock(path.join(dir, 'b')), 'acquired', 'its process is gone, though the lock was refreshed just now');
+
+    heldBy(path.join(dir, 'c'), { pid: stopped.pid, host: 'another-host', since: new Date().toISOString() }, 1_000);
+    assert.is(await tryLock(path.join(dir, 'c')), 'E_LOCKED', 'another host: fresh enough');
+    heldBy(path.join(dir, 'd'), { pid: stopped.pid, host: 'another-host', since: new Date().toISOString() }, 60_000);
+    assert.is(await tryLock(path.join(dir, 'd')), 'acquired', 'another host: not refreshed for a minute');
+  } finally {
+    stopped.kill('SIGKILL');
+    removeDirs(dir);
+  }
+});
+
+test('a holder whose lock is taken from it is told, so it stops', async () => {
+  const dir = tempDir();
+  const stateDir = path.join(dir, '.chain');
+  let lost = '';
+  const release = await acquireBuildLock(stateDir, { noWait: true, onWait: () => undefined, onLost: (why) => (lost = why) });
+  rmSync(path.join(stateDir, 'build.lock'), { recursive: true });
+  for (let i = 0; i < 50 && !lost; i++) await new Promise((r) => setTimeout(r, 100));
+  assert.ok(lost, 'onLost was called');
   await release();
   removeDirs(dir);
 });

@@ -6,6 +6,7 @@ import { modifiedPaths, parseLsFiles } from '../../adapters/git.js';
 import { buildResult } from '../../adapters/docker.js';
 import { registryError, registryHost } from '../../adapters/docker-push-pull.js';
 import { lineSplitter } from '../../adapters/docker-test-run.js';
+import { cappedLines } from '../../adapters/test-output.js';
 import { ChainError } from '../../core/errors.js';
 import { labelInstruction } from '../../exec/labels.js';
 import { gitBlobHash } from '../../adapters/context.js';
@@ -87,6 +88,30 @@ test('lineSplitter: lines carried across chunks, split characters kept whole, th
   assert.equal(lines, ['hello', 'world', '€', 'no newline']);
   split.end();
   assert.is(lines.length, 4, 'nothing is passed on twice');
+});
+
+test('lineSplitter: a line longer than the limit is passed on in pieces, never held whole', () => {
+  const lines: string[] = [];
+  const split = lineSplitter((l) => lines.push(l), 4);
+  split.write(Buffer.from('abcdefghij'));
+  assert.equal(lines, ['abcd', 'efgh'], 'a line without its newline yet is cut as it grows');
+  split.write(Buffer.from('k\nxy\n'));
+  split.end();
+  assert.equal(lines, ['abcd', 'efgh', 'ijk', 'xy']);
+});
+
+test('cappedLines: lines pass until the byte budget is spent, then the last ones come at the end after a line saying what was left out', () => {
+  const lines: string[] = [];
+  const capped = cappedLines((l) => lines.push(l), { maxBytes: 10, tailLines: 2 });
+  for (const l of ['aaaa', 'bbbb', 'cccc', 'dddd', 'eeee', 'ffff']) capped.line(l);
+  assert.equal(lines, ['aaaa', 'bbbb'], 'the budget holds two lines of 5 bytes');
+  capped.end();
+  assert.equal(lines, ['aaaa', 'bbbb', '# ... 2 lines (0.0 MiB) of test output left out: past 0.0 MiB, only the last 2 lines are kept', 'eeee', 'ffff']);
+  const quiet: string[] = [];
+  const small = cappedLines((l) => quiet.push(l), { maxBytes: 100, tailLines: 2 });
+  small.line('x');
+  small.end();
+  assert.equal(quiet, ['x'], 'under the budget nothing is said');
 });
 
 test('registryHost: the registry of an image reference, docker.io for familiar names; a bad one is a ChainError', () => {
