@@ -4,50 +4,13 @@
  */
 import path from 'node:path';
 import { parseFamiliarName } from '@swimlane/docker-reference';
-import type { Location } from '../core/errors.js';
-import type { ChainGraph } from '../core/graph.js';
-import { isSecretArg, type ChainConfig, type ChainNode } from '../core/model.js';
-import type { Instruction } from '../core/dockerfile.js';
-import type { NodeDockerfile } from '../config/node.js';
+import type { ChainNode } from '../core/model.js';
+import { noSecrets } from './check-secrets.js';
+import { at, instructions, type Check, type Finding } from './check-types.js';
 
-export interface NodeFacts {
-  node: ChainNode;
-  dockerfile?: NodeDockerfile;
-  /** files sent to the engine, relative to the context, with their sizes */
-  files?: { path: string; size: number }[];
-  /** symlinks in the context and where they point */
-  symlinks?: { path: string; target: string }[];
-  /** when an external image was created (RFC 3339), if the engine knows it */
-  created?: string;
-}
-
-export interface CheckContext {
-  config: ChainConfig;
-  graph: ChainGraph;
-  today: Date;
-  /** where a node's key is set in chain.yaml */
-  locate: (node: string, key?: string) => Location;
-}
-
-export interface Finding {
-  message: string;
-  hint: string;
-  location: Location;
-}
-
-export interface Check {
-  params: string[];
-  run(facts: NodeFacts, params: Record<string, unknown>, ctx: CheckContext): Finding[];
-}
+export type { Check, CheckContext, Finding, NodeFacts } from './check-types.js';
 
 const list = (v: unknown): string[] => (Array.isArray(v) ? v.map(String) : []);
-const at = (facts: NodeFacts, i: Instruction): Location => ({ file: facts.dockerfile?.file ?? '', line: i.line, col: i.col });
-const instructions = (facts: NodeFacts, keyword?: string) => (facts.dockerfile?.info.instructions ?? []).filter((i) => !keyword || i.keyword === keyword);
-
-/** Values that look like credentials, whatever their name. */
-const SECRET_VALUE = /-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36}\b|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bglpat-[A-Za-z0-9_-]{20}/;
-/** Files that are private keys or environment files. */
-const SECRET_FILE = /^(id_(rsa|dsa|ecdsa|ed25519)|.*\.(key|p12|pfx|jks|keystore)|\.env(\..+)?|\.npmrc|\.netrc)$/;
 
 /** Splits RUN text into commands at shell separators. */
 const commands = (run: string) => run.split(/&&|\|\||;|\||\n/).map((c) => c.trim().split(/\s+/).filter(Boolean));
@@ -98,25 +61,7 @@ export const CHECKS: Record<string, Check> = {
     },
   },
 
-  'no-secrets': {
-    params: [],
-    run(facts) {
-      const out: Finding[] = [];
-      for (const i of [...instructions(facts, 'ARG'), ...instructions(facts, 'ENV')]) {
-        for (const p of i.properties ?? []) {
-          if (isSecretArg(p.name, [])) out.push({ message: `${i.keyword} ${p.name} looks like a credential`, hint: 'pass secrets as BuildKit secrets or at run time: ARG and ENV values stay in the image', location: at(facts, i) });
-          else if (p.value && SECRET_VALUE.test(p.value)) out.push({ message: `${i.keyword} ${p.name} holds what looks like a credential`, hint: 'remove it and rotate it', location: at(facts, i) });
-        }
-      }
-      for (const f of facts.files ?? []) {
-        if (SECRET_FILE.test(path.posix.basename(f.path))) {
-          const contextDir = path.dirname(facts.dockerfile?.file ?? '');
-          out.push({ message: `${f.path} is sent to the engine and looks like a private key or an environment file`, hint: 'keep it out of the context (.dockerignore) and out of the repository', location: { file: path.join(contextDir, f.path) } });
-        }
-      }
-      return out;
-    },
-  },
+  'no-secrets': noSecrets,
 
   'non-root-user': {
     params: [],

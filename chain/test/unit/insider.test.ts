@@ -93,6 +93,27 @@ test('chain lint refuses a FROM smuggled in a heredoc, at the Dockerfile line', 
   }
 });
 
+test('no-secrets treats secretArgs as secrets: a RUN with one in scope is an error at its line (the classic builder records it in the history)', async () => {
+  const dockerfile = path.join(dir, 'layers/app/site/Dockerfile');
+  const layer = path.join(dir, 'layers/app/site/layer.yaml');
+  const [d, l] = [readFileSync(dockerfile, 'utf8'), readFileSync(layer, 'utf8')];
+  writeFileSync(dockerfile, 'FROM httpd\nARG ACCESS_CODE\nCOPY --chown=10001:10001 public/ /var/www/\nRUN echo building\nUSER 10001\n');
+  writeFileSync(layer, `${l}secretArgs: [ACCESS_CODE]\nargs: { ACCESS_CODE: "1234" }\n`);
+  try {
+    const r = await runCli(['lint'], { cwd: dir, engine: absentEngine() });
+    assert.is(r.code, 1, r.err);
+    assert.match(r.out, /error {2}layers\/app\/site\/Dockerfile:4:1 {2}no-secrets {2}site {2}RUN runs with the secret build arg ACCESS_CODE in scope \(ARG at line 2\): the classic builder records its value in the image history/);
+    assert.match(r.out, /error {2}layers\/app\/site\/Dockerfile:2:1 {2}no-secrets {2}site {2}ARG ACCESS_CODE is declared secret \(secretArgs\)/);
+    writeFileSync(dockerfile, 'FROM httpd\nCOPY --chown=10001:10001 public/ /var/www/\nRUN echo building\nUSER 10001\n');
+    writeFileSync(layer, `${l}secretArgs: [ACCESS_CODE]\n`);
+    const clean = await runCli(['lint'], { cwd: dir, engine: absentEngine() });
+    assert.is(clean.code, 0, clean.out + clean.err);
+  } finally {
+    writeFileSync(dockerfile, d);
+    writeFileSync(layer, l);
+  }
+});
+
 test('the atomic writer writes through a symlink to its target, keeps its mode, and never replaces what is not a regular file', async () => {
   const scratch = tempDir();
   try {
