@@ -139,6 +139,16 @@ export interface PendingCascade {
   at: string;
 }
 
+export interface NightInProgress {
+  /** chain.lock as the night found it (undefined: there was none) */
+  previous?: unknown;
+  moved: { kind: 'image' | 'source'; node: string; image: string; from?: string; to: string; moved: boolean }[];
+  /** versions before the night's bumps */
+  before: Record<string, string>;
+  /** the bumps it gave */
+  versions: Record<string, string>;
+}
+
 export class StateStore {
   readonly dir: string;
 
@@ -170,6 +180,19 @@ export class StateStore {
 
   writeCascade(cascade: PendingCascade): void {
     writeSealed(path.join(this.dir, 'cascade.json'), cascade);
+  }
+
+  /** The nightly run under way (or interrupted): what it found moved, the lock it started from, the versions it gave. */
+  readNight(): NightInProgress | undefined {
+    return readSealed<NightInProgress>(path.join(this.dir, 'nightly.json'));
+  }
+
+  writeNight(night: NightInProgress): void {
+    writeSealed(path.join(this.dir, 'nightly.json'), night);
+  }
+
+  clearNight(): void {
+    writing(path.join(this.dir, 'nightly.json'), () => rmSync(path.join(this.dir, 'nightly.json'), { force: true }));
   }
 
   readRecord(node: string): BuildRecord | undefined {

@@ -43,19 +43,31 @@ export async function nightly(deps: AppDeps, file: string, request: NightlyReque
   const date = deps.now().toISOString().slice(0, 10);
   const reports = path.resolve(deps.cwd, request.out ?? path.join(root, STATE_DIR, 'reports'));
 
-  // 1. Pins: what moved since the last night.
-  const { lock, previous, drift } = await resolvePins(loaded, { engine, registry: deps.registry });
-  const moved = drift.filter((d) => d.moved && d.from !== undefined);
-  writeLock(root, lock);
+  // 1. Pins: what moved since the last night. A night that was interrupted (killed, the machine
+  // lost) is resumed: what it had found moved, the versions it gave and the lock it started from
+  // are in its record, so this run reports, builds and commits them as that night would have.
+  const state = new StateStore(root);
+  const interrupted = state.readNight();
+  const resolved = await resolvePins(loaded, { engine, registry: deps.registry });
+  const { lock } = resolved;
+  const previous = interrupted ? (interrupted.previous as Lockfile | undefined) : resolved.previous;
+  const movedNow = resolved.drift.filter((d) => d.moved && d.from !== undefined);
+  const moved = interrupted ? mergeMoved(interrupted.moved, movedNow) : movedNow;
 
-  // 2. Versions: everything built on a moved base gets a patch bump, cascading down.
+  // 2. Versions: everything built on a moved base gets a patch bump, cascading down (once a night).
   const graph = chainGraph(loaded.config);
-  const before = Object.fromEntries(Object.values(loaded.config.nodes).flatMap((n) => (n.kind === 'built' && n.version ? [[n.name, n.version]] : [])));
-  const versions = bumps(loaded.config, graph, moved);
+  const current = Object.fromEntries(Object.values(loaded.config.nodes).flatMap((n) => (n.kind === 'built' && n.version ? [[n.name, n.version]] : [])));
+  const before: Record<string, string> = { ...current, ...interrupted?.before };
+  const fresh = bumps(loaded.config, graph, movedNow.filter((m) => !interrupted?.moved.some((p) => p.node === m.node)));
+  for (const node of Object.keys(interrupted?.versions ?? {})) delete fresh[node];
+  const versions = { ...interrupted?.versions, ...fresh };
   const reason = moved.map((m) => (m.kind === 'source' ? `${m.node}'s repository ${m.image} moved to ${m.to}` : `base ${m.image} moved to ${m.to}`)).join('; ');
+  // The night's record first: a kill from here on leaves what the next run needs to resume.
+  if (moved.length > 0) state.writeNight({ previous, moved, before, versions });
+  writeLock(root, lock);
+  if (Object.keys(fresh).length > 0) writeVersions(loaded.config, fresh);
   if (Object.keys(versions).length > 0) {
-    writeVersions(loaded.config, versions);
-    new StateStore(root).writeCascade({ reason, versions, at: deps.now().toISOString() });
+    state.writeCascade({ reason, versions, at: deps.now().toISOString() });
     loaded = await openChain(file);
   }
   const restore = (names: string[]) => names.length > 0 && writeVersions(loaded.config, Object.fromEntries(names.map((n) => [n, before[n] as string])));
@@ -69,6 +81,7 @@ export async function nightly(deps: AppDeps, file: string, request: NightlyReque
     // out, then the run fails with the error itself.
     if (previous) writeLock(root, previous);
     restore(Object.keys(versions));
+    state.clearNight();
     if (err instanceof ChainError) {
       const error = err.problems.map((p) => `${p.code}: ${p.message}`).join('; ');
       await publishReport(deps, { chain: loaded.config.name, date, moved, bumps: [], byOwner: {}, failed: [], retried: [], ok: false, error }, reports);
@@ -111,7 +124,15 @@ export async function nightly(deps: AppDeps, file: string, request: NightlyReque
     report.committed = { branch, commit: await git.commitOnBranch(branch, changed, message) };
   }
   await publishReport(deps, report, reports);
+  state.clearNight();
   return { report, exitCode };
+}
+
+/** What an interrupted night found moved, with what moved since (a base that moved again keeps its first `from`). */
+function mergeMoved(earlier: Drift[], now: Drift[]): Drift[] {
+  const merged = new Map(earlier.map((d) => [d.node, d]));
+  for (const d of now) merged.set(d.node, { ...d, ...(merged.get(d.node)?.from ? { from: merged.get(d.node)?.from as string } : {}) });
+  return [...merged.values()];
 }
 
 /** A moved base bumps what is built on it; a moved team repository bumps its own node; bumps cascade. */

@@ -12,7 +12,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import type { NightlyReport } from '../../app/nightly-report.js';
-import { exampleChain, git, ownVendorBase, removeChainImages, removeDirs, removeOwnVendorBase, runCli, shipFixedBase, VENDOR_BASE } from '../helpers.js';
+import { exampleChain, git, ownVendorBase, removeChainImages, removeDirs, removeOwnVendorBase, runCli, shipFixedBase, spawnChain, VENDOR_BASE } from '../helpers.js';
 
 const engine = new DockerEngine();
 const { dir, name } = exampleChain();
@@ -117,6 +117,37 @@ it('a run stopped before building (a policy refusal) still reports, and leaves p
   assert.match(received.at(-1)?.error ?? '', /^E_POLICY: non-root: site: the image ends as root/);
   assert.is(pinOf(), pinned, 'the pin is back: the next night retries');
   assert.is(git(dir, 'diff', '--stat'), versions, 'no version bump left behind');
+});
+
+it('a night killed while it builds is resumed: the next run reports what moved, builds, and commits every bump', async () => {
+  // The earlier tests' breakages go: a runtime test that fails, a site that ends as root.
+  git(dir, 'checkout', '-q', '--', 'layers');
+  const runtimeLayer = path.join(dir, 'layers/middleware/runtime/layer.yaml');
+  writeFileSync(runtimeLayer, readFileSync(runtimeLayer, 'utf8').replace('- "false"', '- test -x /usr/local/bin/run-job'));
+  const site = path.join(dir, 'layers/app/site/Dockerfile');
+  writeFileSync(site, readFileSync(site, 'utf8').replace(/USER root\n$/, ''));
+  git(dir, 'commit', '-qam', 'runtime and site fixed');
+  const pinned = pinOf();
+  const versionOf = (file: string) => /^version: (.*)$/m.exec(readFileSync(path.join(dir, file), 'utf8'))?.[1];
+  const coreBefore = versionOf('layers/core/corebuild/layer.yaml');
+  shipped.push(await shipFixedBase(engine, original, base, 'night-4'));
+  const killed = spawnChain(['nightly', '--verbose'], dir, env);
+  await killed.waitFor(/corebuild: # built sha256:/, 120_000);
+  killed.kill('SIGKILL');
+  await killed.done;
+  assert.is.not(pinOf(), pinned, 'the killed night had pinned the new base');
+
+  const { code, report, err } = await nightly();
+  assert.is(code, 0, err);
+  assert.equal(report.moved.map((m) => [m.node, m.from, m.to]), [['busybox', pinned, shipped.at(-1)]]);
+  assert.ok(report.bumps.some((b) => b.node === 'corebuild' && b.from === coreBefore), JSON.stringify(report.bumps));
+  assert.is(report.bumps.length, 6, 'each node bumped once, not twice');
+  assert.ok(report.committed, 'the bumps are committed');
+  const files = git(dir, 'show', '--name-only', '--format=%s', 'HEAD').trim().split('\n');
+  assert.ok(files.includes('chain.lock') && files.includes('layers/core/corebuild/layer.yaml') && files.includes('layers/app/site/layer.yaml'), files.join(' '));
+  assert.is(git(dir, 'status', '--porcelain'), '', 'nothing left uncommitted');
+  const again = await nightly();
+  assert.equal([again.code, again.report.moved, again.report.bumps], [0, [], []], 'and the night after finds nothing to do');
 });
 
 it.run();
