@@ -30,9 +30,15 @@ export class GitRepo {
     }
   }
 
-  /** Commits after `since` up to HEAD, oldest first, with the files each changed under `dir`. */
-  async commitsSince(since: string): Promise<Commit[]> {
-    const out = await this.git.raw(['log', '--reverse', '--relative', '--name-only', '--format=%x1e%H%x1f%P%x1f%ae%x1f%an', `${since}..HEAD`, '--', '.']);
+  /**
+   * Commits after `since` up to HEAD, oldest first, with the files each changed under `dir`: a
+   * rename as both its paths, a merge as the files it changed against every parent (its own
+   * edits). With an allowed-signers file, each commit's SSH signature is verified against it.
+   */
+  async commitsSince(since: string, allowedSigners?: string): Promise<Commit[]> {
+    const config = allowedSigners ? ['-c', 'gpg.format=ssh', '-c', `gpg.ssh.allowedSignersFile=${allowedSigners}`] : [];
+    const format = `--format=%x1e%H%x1f%P%x1f%ae%x1f%an${allowedSigners ? '%x1f%G?%x1f%GS' : ''}`;
+    const out = await this.git.raw([...config, 'log', '--reverse', '--relative', '--no-renames', '--cc', '--name-only', format, `${since}..HEAD`, '--', '.']);
     return parseLog(out);
   }
 
@@ -97,6 +103,8 @@ export interface Commit {
   name: string;
   /** changed files, relative to the queried folder (only those inside it) */
   files: string[];
+  /** the signer, when its signature was checked and is good (git's %G? is G): the principal of the allowed-signers file */
+  signer?: string;
 }
 
 /** Parses `git log --format=%x1e%H%x1f%P%x1f%ae%x1f%an --name-only` (pure). */
@@ -106,9 +114,9 @@ export function parseLog(output: string): Commit[] {
     .filter((chunk) => chunk.trim() !== '')
     .map((chunk) => {
       const [head = '', ...files] = chunk.split('\n');
-      const [sha = '', parents = '', email = '', name = ''] = head.split('\x1f');
+      const [sha = '', parents = '', email = '', name = '', status, signer] = head.split('\x1f');
       const parent = parents.split(' ')[0];
-      return { sha, ...(parent ? { parent } : {}), email, name, files: files.filter((f) => f.trim() !== '') };
+      return { sha, ...(parent ? { parent } : {}), email, name, files: files.filter((f) => f.trim() !== ''), ...(status === 'G' && signer ? { signer } : {}) };
     });
 }
 

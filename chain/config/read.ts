@@ -31,13 +31,14 @@ export interface RawNode {
 export interface RawChain {
   version: 1;
   name: string;
-  teams: Record<string, { members: string[]; contact?: string; handle?: string }>;
+  teams: Record<string, { members: string[]; contact?: string; handle?: string; signingKeys?: Record<string, string> }>;
   tiers?: string[];
   concurrency?: Record<string, number>;
   admins?: string[];
   trustedKeys?: string[];
   registry?: string;
   immutableVersions?: boolean;
+  requireSignedCommits?: boolean;
   nodes: Record<string, RawNode>;
 }
 

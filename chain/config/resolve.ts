@@ -29,7 +29,10 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   const teams: Record<string, Team> = Object.create(null);
   for (const [name, t] of Object.entries(raw.teams)) {
     if (reservedName(name, ['teams', name], source, problems)) continue;
-    teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}), ...(t.handle ? { handle: t.handle } : {}) };
+    teams[name] = { name, members: t.members, ...(t.contact ? { contact: t.contact } : {}), ...(t.handle ? { handle: t.handle } : {}), ...(t.signingKeys ? { signingKeys: t.signingKeys } : {}) };
+    for (const member of Object.keys(t.signingKeys ?? {}).filter((m) => !t.members.includes(m))) {
+      problems.push(problem('E_TEAM_MEMBER', `teams.${name}.signingKeys names '${member}', who is not a member of ${name}`, { hint: `add ${member} to members, or remove the key`, location: source.locate(['teams', name, 'signingKeys', member], 'key') }));
+    }
   }
   const tiers = raw.tiers ?? [...DEFAULT_TIERS];
   const nodes: Record<string, ChainNode> = Object.create(null);
@@ -52,7 +55,7 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
     if (!teams[team]) problems.push(problem('E_UNKNOWN_TEAM', `admins names '${team}', which is not a team`, { hint: `teams: ${Object.keys(teams).join(', ')}`, location: source.locate(['admins', i]) }));
   });
   const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
-  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), nodes };
+  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source, raw };

@@ -9,6 +9,8 @@ export interface Team {
   contact?: string;
   /** the team's handle on the code host, for CODEOWNERS */
   handle?: string;
+  /** members' SSH public keys, by member: what signed commits are checked against */
+  signingKeys?: Record<string, string>;
 }
 
 /** One entry of a node's `from`: a parent node, optionally with the semver range it accepts. */
@@ -96,6 +98,8 @@ export interface ChainConfig {
   registry?: string;
   /** a version tag never moves to different content: such a build is refused */
   immutableVersions?: boolean;
+  /** check-owners takes only commits signed by a key of a team member, and the signer as their author */
+  requireSignedCommits?: boolean;
   nodes: Record<string, ChainNode>;
 }
 

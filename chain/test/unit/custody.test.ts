@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { decodeBase64, keyId, pae, signEnvelope, verifyEnvelope } from '../../provenance/dsse.js';
 import { provenanceStatement, type ProvenanceInput } from '../../provenance/statement.js';
 import { isSecretArg } from '../../core/model.js';
-import { adminMembers, governedKeys } from '../../core/ownership.js';
+import { lockChanges, nodeChanges } from '../../core/ownership-rules.js';
 import { parseLog } from '../../adapters/git.js';
 import { codeowners } from '../../cli/commands/codeowners.js';
 import type { ChainConfig } from '../../core/model.js';
@@ -56,13 +56,14 @@ test('the statement: subject with digest kind and owner, parents by digest, comm
   assert.equal(s.predicate.runDetails.metadata, { invocationId: 'B', startedOn: 'S', finishedOn: 'F' });
 });
 
-test('governed keys: graph and ownership changes count; versions, tests, comments do not', () => {
+test('chain.yaml and chain.lock changes, key by key: what changed in which node, which pins moved', () => {
   const base = { teams: { ops: { members: ['a@x'] } }, admins: ['ops'], nodes: { core: { tier: 'core', owner: 'ops', path: 'p', from: 'b', version: '1.0.0', test: ['t'] } } };
-  const same = { ...base, nodes: { core: { ...base.nodes.core, version: '1.0.1', test: ['u'] } } };
-  const moved = { ...base, nodes: { core: { ...base.nodes.core, owner: 'web' } } };
-  assert.is(governedKeys(base), governedKeys(same));
-  assert.is.not(governedKeys(base), governedKeys(moved));
-  assert.equal([...adminMembers({ ...base, teams: { ops: { members: ['A@X'] } } })], ['a@x']);
+  const edited = { ...base, nodes: { core: { ...base.nodes.core, version: '1.0.1', dockerfile: 'D' }, extra: { tier: 'app', owner: 'ops', path: 'q' } } };
+  assert.equal(nodeChanges(base, edited), [{ node: 'core', kind: 'changed', keys: ['dockerfile', 'version'] }, { node: 'extra', kind: 'added', keys: [] }]);
+  assert.equal(nodeChanges(edited, base).map((c) => c.kind), ['changed', 'removed']);
+  const lock = { lockfileVersion: 1, externals: { base: { digest: 'sha256:a' }, other: { digest: 'sha256:o' } } };
+  assert.equal(lockChanges(lock, { ...lock, externals: { ...lock.externals, base: { digest: 'sha256:b' } } }), [{ node: 'base', detail: 'moved the image pin of base' }]);
+  assert.equal(lockChanges(lock, { ...lock, lockfileVersion: 2 }), [{ detail: 'changed lockfileVersion in chain.lock' }]);
 });
 
 test('parseLog: commits with parent, author and files', () => {

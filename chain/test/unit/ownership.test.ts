@@ -47,11 +47,12 @@ test('check-owners catches a change by a non-member and a graph change by a non-
   const { violations } = JSON.parse(r.out) as { violations: { author: string; file: string; node: string; owner: string; rule: string }[] };
   assert.equal(violations.map((v) => [v.author, v.file, v.node, v.owner, v.rule]), [
     ['web@acme.example', 'layers/core/corebuild/etc/motd', 'corebuild', 'ops', 'node-folder'],
-    ['web@acme.example', 'chain.yaml', '-', 'admins (ops)', 'chain-governance'],
+    ['web@acme.example', 'chain.yaml', 'report', 'admins (ops)', 'chain-governance'],
   ]);
   const human = await cli('check-owners', '--since', base);
-  assert.match(human.out, /COMMIT +AUTHOR +FILE +NODE +OWNER/);
-  assert.is((await cli('check-owners', '--since', 'HEAD')).out, 'No ownership violations since HEAD.');
+  assert.match(human.out, /COMMIT +AUTHOR +RULE +FILE +NODE +MAY CHANGE IT +WHAT/);
+  assert.match(human.out, /chain-governance +chain\.yaml +report +admins \(ops\) +changed node report \(owner\)/);
+  assert.is((await cli('check-owners', '--since', 'HEAD')).out, 'No ownership violations in 0 commits since HEAD.');
   assert.is((await cli('check-owners', '--since', 'no-such-ref')).code, 2);
 });
 
