@@ -108,3 +108,21 @@ function lineOffsets(text: string): number[] {
   for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) === 10) offsets.push(i + 1);
   return offsets;
 }
+
+/**
+ * The image the final stage is built on, following stage names (`FROM build AS web` ... `FROM
+ * web`): a reference as written, or undefined for `scratch` or a Dockerfile without FROM.
+ */
+export function finalBase(info: DockerfileInfo): string | undefined {
+  const stageImage = new Map<string, string>();
+  let last: string | undefined;
+  for (const from of info.instructions.filter((i) => i.keyword === 'FROM')) {
+    const words = from.args.split(/\s+/).filter((w) => w !== '' && !w.startsWith('--'));
+    const image = words[0];
+    if (!image) continue;
+    const resolved = stageImage.get(image.toLowerCase()) ?? image;
+    if (words[1]?.toLowerCase() === 'as' && words[2]) stageImage.set(words[2].toLowerCase(), resolved);
+    last = resolved;
+  }
+  return last?.toLowerCase() === 'scratch' ? undefined : last;
+}

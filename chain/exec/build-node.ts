@@ -9,7 +9,8 @@ import { rewriteImages } from '../core/dockerfile.js';
 import { fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
 import { packContext } from '../adapters/context.js';
 import type { NodeBuild, NodeBuildResult } from './build-types.js';
-import { imageLabels, labelInstruction } from './labels.js';
+import { checkBuild, pullWatch } from './build-checks.js';
+import { finalParent, imageLabels, labelInstruction } from './labels.js';
 import { openNodeLog } from './node-log.js';
 import { runTests } from './node-tests.js';
 import { recordBuild } from './record.js';
@@ -21,7 +22,9 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
   const { node, inputs } = build;
   const logFile = build.state.logFile(node.name);
   const log = openNodeLog(logFile);
+  const pulls = pullWatch();
   const onLine = (line: string) => {
+    pulls.line(line);
     log.write(line);
     build.onLine(line);
     if (/^Step \d+\/\d+ :/.test(line)) build.onStep(line);
@@ -32,6 +35,9 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     onLine(`# chain build ${node.name} fingerprint ${build.plan.fingerprint}`);
     const imageId = await buildImage(build, onLine);
     onLine(`# built ${imageId}`);
+    const base = finalParent(build);
+    const baseImage = base !== undefined ? build.parents[base] : undefined;
+    await checkBuild(build.engine, node.name, imageId, pulls.pulled, base && baseImage ? { name: base, id: baseImage.id } : undefined);
     await runTests(build, imageId, onLine);
     log.check(); // a state folder that cannot be written stops here, before anything is published
     // No current image without custody: the fingerprint tag that makes the image current here

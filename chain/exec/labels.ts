@@ -1,5 +1,6 @@
 /** The labels a built image carries, written as one LABEL instruction of its Dockerfile. */
 import path from 'node:path';
+import { finalBase } from '../core/dockerfile.js';
 import { digestOf } from '../core/image-ref.js';
 import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
 import type { NodeBuild } from './build-types.js';
@@ -9,7 +10,8 @@ type LabelSource = Pick<NodeBuild, 'node' | 'inputs' | 'plan' | 'parents'>;
 
 /** The parent the final stage is built FROM (its layers are the image's first layers). */
 export function finalParent({ node, inputs }: Pick<NodeBuild, 'node' | 'inputs'>): string | undefined {
-  const finalFrom = inputs.dockerfiles[node.name]?.info.images.filter((use) => use.kind === 'from').at(-1)?.ref;
+  const info = inputs.dockerfiles[node.name]?.info;
+  const finalFrom = info ? finalBase(info) : undefined;
   return finalFrom !== undefined && inputs.config.nodes[finalFrom] ? finalFrom : undefined;
 }
 

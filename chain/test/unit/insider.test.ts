@@ -9,7 +9,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { codeowners } from '../../cli/commands/codeowners.js';
 import { classicBuilderHazards } from '../../core/dockerfile-classic.js';
-import { readDockerfile } from '../../core/dockerfile.js';
+import { finalBase, readDockerfile } from '../../core/dockerfile.js';
+import { pullWatch, startsWith } from '../../exec/build-checks.js';
 import type { ChainConfig } from '../../core/model.js';
 import { writeFileAtomic } from '../../adapters/state.js';
 import { absentEngine, exampleRepo, removeDirs, runCli, tempDir } from '../helpers.js';
@@ -77,6 +78,19 @@ test('what the classic builder reads differently is refused at its line: heredoc
   assert.match(hazards[2]?.message ?? '', /^COPY uses a heredoc \(<<-"EOF"\)/);
   const plain = 'FROM httpd\n# check=skip\nRUN printf "a\\nb" > /x\n';
   assert.equal(classicBuilderHazards(plain, readDockerfile(plain)), [], 'a comment after the first instruction is no directive');
+});
+
+test('after a build: the final stage\'s base is found through stage names; a pull or a base whose layers are not first is caught', () => {
+  const base = (text: string) => finalBase(readDockerfile(text));
+  assert.is(base('FROM httpd AS web\nFROM runtime AS gen\nRUN x\nFROM web\nCOPY --from=gen /a /a\n'), 'httpd');
+  assert.is(base('FROM --platform=linux/amd64 corebuild as b\nFROM b AS c\nFROM c\n'), 'corebuild');
+  assert.is(base('FROM httpd AS x\nFROM scratch\n'), undefined);
+  assert.ok(startsWith(['a', 'b', 'c'], ['a', 'b']));
+  assert.not.ok(startsWith(['x', 'a', 'b'], ['a', 'b']));
+  assert.not.ok(startsWith(['a'], ['a', 'b']));
+  const watch = pullWatch();
+  for (const line of ['Step 1/3 : FROM sha256:abc', ' ---> abc', 'Pulling from evil/image', 'Pulling fs layer']) watch.line(line);
+  assert.is(watch.pulled, 'Pulling from evil/image');
 });
 
 test('chain lint refuses a FROM smuggled in a heredoc, at the Dockerfile line', async () => {
