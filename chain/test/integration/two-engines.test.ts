@@ -101,6 +101,14 @@ it.after(async () => {
 });
 
 it('the jobs of the pipeline, wave by wave on alternating engines; then both engines build one node at once: one image per fingerprint, its children on it', async () => {
+  // Out of order, a job finds its parent not current: it fails naming it, and builds no ancestor.
+  const early = await spawnChain(['build', 'httpd', '--only', '--push', ...SIGN, '--json'], runners[1]?.dir as string, { DOCKER_HOST: runners[1]?.host as string }).done;
+  assert.is(early.code, 1, early.err);
+  const refused = (JSON.parse(early.out) as BuildSummary).nodes;
+  assert.equal(refused.map((n) => [n.name, n.status, n.code]), [['httpd', 'failed', 'E_PARENT_NOT_CURRENT']]);
+  assert.is(refused[0]?.error, `corebuild is not current in the registry ${registry.host}/${chain.name}: build it first (chain build corebuild --only --push)`);
+  assert.equal(await client.tags(repo('corebuild')), [], 'nothing was built or pushed for the ancestor');
+
   const first = await pipeline(WAVES);
   assert.equal(Object.keys(first).sort(), [...BUILT].sort());
   assert.ok(Object.values(first).every((r) => !r.adopted), 'no race, nothing adopted');
