@@ -8,6 +8,7 @@ import { ChainError, fail } from '../core/errors.js';
 import type { Credentials } from './credentials.js';
 import { describe, engineCall, followProgress, streamError } from './engine-calls.js';
 import { registryDown, registryRefused } from './registry-errors.js';
+import { isServerError, retryWhile, SERVER_ERROR_RETRY, type RetryPolicy } from './retry.js';
 
 /** The registry host of an image reference, by a real reference parser (`busybox` is docker.io's). */
 export function registryHost(ref: string): string {
@@ -33,12 +34,18 @@ export function registryError(host: string, message: string): ChainError {
   return registryRefused(host, /denied|forbidden|\bHTTP 403\b/i.test(message) ? 403 : 401);
 }
 
-/** Pushes repo:tag; returns the manifest digest the registry answered with. */
-export async function pushImage(docker: Docker, repo: string, tag: string, credentials: Credentials | undefined): Promise<string> {
+/**
+ * Pushes repo:tag; returns the manifest digest the registry answered with. Runners pushing one
+ * tag at once can meet the registry's HTTP 500 (see retry.ts): the push is tried again then.
+ */
+export async function pushImage(docker: Docker, repo: string, tag: string, credentials: Credentials | undefined, retry: RetryPolicy = SERVER_ERROR_RETRY): Promise<string> {
   const host = registryHost(repo);
-  const stream = await engineCall(() => docker.getImage(`${repo}:${tag}`).push({ tag, authconfig: authconfig(host, credentials) }));
-  const events = await followProgress(docker, stream);
-  const error = streamError(events);
+  const attempt = async () => {
+    const stream = await engineCall(() => docker.getImage(`${repo}:${tag}`).push({ tag, authconfig: authconfig(host, credentials) }));
+    const events = await followProgress(docker, stream);
+    return { events, error: streamError(events) };
+  };
+  const { events, error } = await retryWhile(attempt, (pushed) => pushed.error !== undefined && isServerError(pushed.error), retry);
   if (error !== undefined) throw registryError(host, error);
   const digest = events.map((e) => e.aux?.Digest).find(Boolean);
   if (!digest) throw registryDown(host, `the push of ${repo}:${tag} reported no digest`);

@@ -94,6 +94,15 @@ export class DockerEngine {
     await engineCall(() => this.docker.getImage(id).tag({ repo, tag }));
   }
 
+  /** Removes one tag (repo:tag). Never forced: an image whose last tag it is goes with it, so give it another tag first. */
+  async untag(ref: string): Promise<void> {
+    try {
+      await engineCall(() => this.docker.getImage(ref).remove({ noprune: true }));
+    } catch (err) {
+      if (statusOf(err) !== 404) throw err;
+    }
+  }
+
   /** Runs one test command in a new container of the image (see docker-test-run.ts). */
   runTest(image: string, command: string, opts: TestOptions): Promise<TestResult> {
     return runTestContainer(this.docker, image, command, opts);

@@ -2,7 +2,7 @@
  * A chain's images in a registry, for `chain prune`: each manifest with the tags that point to it
  * and its creation time, and deleting one with its attestation.
  */
-import { Labels } from '../core/model.js';
+import { Labels, STAGING_TAG } from '../core/model.js';
 import { isFingerprintTag, tagOf, type StoreImage } from '../core/prune.js';
 import { attestationTag } from './registry-images.js';
 import type { Descriptor, RegistryClient } from './registry.js';
@@ -13,7 +13,8 @@ import type { Descriptor, RegistryClient } from './registry.js';
  * config is not labelled as this chain's is another chain's: it is left out, whatever its tags.
  */
 export async function registryImages(client: RegistryClient, repository: string, chain: string): Promise<StoreImage[]> {
-  const tags = (await client.tags(repository)).filter((t) => !t.endsWith('.att'));
+  // The staging tag only carries runners' pushes to their claims (exec/claim.ts): no image's tag.
+  const tags = (await client.tags(repository)).filter((t) => !t.endsWith('.att') && t !== STAGING_TAG);
   // Which manifest each tag points to, a few requests at a time: a repository may hold hundreds of tags.
   const described: (Descriptor | undefined)[] = [];
   for (let i = 0; i < tags.length; i += 16) described.push(...(await Promise.all(tags.slice(i, i + 16).map((t) => client.describe(repository, t)))));

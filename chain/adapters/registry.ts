@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import type { Credentials } from './credentials.js';
 import { RegistryAuth, tokenScope } from './registry-auth.js';
 import { deletesDisabled, registryDown, registryRefused } from './registry-errors.js';
+import { retryWhile, SERVER_ERROR_RETRY, type RetryPolicy } from './retry.js';
 
 export { dockerCredentials, type Credentials } from './credentials.js';
 export { bearerChallenge } from './registry-auth.js';
@@ -64,6 +65,8 @@ export class RegistryClient {
     readonly host: string,
     credentials: Credentials | undefined,
     private readonly fetchImpl: typeof fetch = fetch,
+    /** how a write the registry answers with HTTP 500 is retried */
+    private readonly retry: RetryPolicy = SERVER_ERROR_RETRY,
   ) {
     // The registries chain talks to on loopback speak plain HTTP, as the engine allows there.
     this.base = `${/^(localhost|127\.|\[::1\])/.test(host) ? 'http' : 'https'}://${host}/v2/`;
@@ -157,9 +160,14 @@ export class RegistryClient {
     return descriptor;
   }
 
-  /** Stores a manifest under a tag (or its digest); returns its digest. */
+  /** Stores a manifest under a tag (or its digest), again after an HTTP 500 (see retry.ts); returns its digest. */
   async putManifest(repository: string, reference: string, mediaType: string, bytes: Buffer): Promise<string> {
-    const r = await this.request(`${repository}/manifests/${reference}`, { method: 'PUT', contentType: mediaType, body: bytes });
+    const put = async () => {
+      const r = await this.request(`${repository}/manifests/${reference}`, { method: 'PUT', contentType: mediaType, body: bytes });
+      if (r.status === 500) await r.body?.cancel();
+      return r;
+    };
+    const r = await retryWhile(put, (response) => response.status === 500, this.retry);
     if (r.status !== 201) throw registryDown(this.host, `HTTP ${r.status} storing ${repository}:${reference}`);
     return r.headers.get('docker-content-digest') ?? sha256Digest(bytes);
   }

@@ -19,6 +19,8 @@ export interface PlanRequest {
   /** --since: a git ref */
   since?: string;
   force?: boolean;
+  /** build exactly the named nodes: their ancestors are only observed, never built */
+  only?: boolean;
 }
 
 export interface Planned {
@@ -37,14 +39,17 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
 /** Plans an opened chain (`chain patch --dry-run` plans one with new versions in memory). */
 export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: PlanRequest, gitRead: Promise<GitFacts>): Promise<Planned> {
   checkTargets(loaded, request.targets);
+  if (request.only && request.targets.length === 0) {
+    fail('E_USAGE', '--only builds exactly the nodes it is given, and none was named', { hint: 'name the nodes, e.g. chain build corebuild --only --push' });
+  }
   const engine = await deps.engine();
   const state = new StateStore(loaded.config.root);
   const graph = chainGraph(loaded.config);
   const since = request.since ? await changesSince(deps, loaded, request.since) : undefined;
-  const selected = selectNodes(graph, request.targets, since?.touched.keys());
+  const selected = selectNodes(graph, request.targets, since?.touched.keys(), request.only);
   const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, gitRead);
   const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);
-  const plan = assemblePlan({ ...world, chain: loaded.config, targets: request.targets, force, ...(since ? { since } : {}) });
+  const plan = assemblePlan({ ...world, chain: loaded.config, targets: request.targets, force, ...(since ? { since } : {}), ...(request.only ? { only: true } : {}) });
   return { plan, world, engine, state };
 }
 

@@ -14,6 +14,7 @@ export const OPTIONS = {
   file: { type: 'string', short: 'f', value: '<chain.yaml>', help: 'the chain file (default: chain.yaml in this folder or the nearest one above)' },
   json: { type: 'boolean', help: 'print the result as JSON on stdout' },
   force: { type: 'boolean', help: 'rebuild the named nodes (all, when none is named) even when their image exists' },
+  only: { type: 'boolean', help: 'exactly the named nodes: their parents must be current already (in the registry, when there is one); no ancestor is built' },
   since: { type: 'string', value: '<git ref>', help: 'only what changed since this commit, branch or tag' },
   verbose: { type: 'boolean', short: 'v', help: 'print every build and test line' },
   format: { type: 'string', value: '<format>', help: 'output format' },

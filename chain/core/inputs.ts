@@ -59,6 +59,10 @@ export interface BuildRecord {
   /** each parent's fingerprint and image at build time */
   parents: Record<string, { fingerprint: string; image: string }>;
   imageId: string;
+  /** the manifest in the registry (host/repo@sha256:...), when published */
+  digest?: string;
+  /** another runner published this fingerprint first: imageId and digest name its image, adopted */
+  adopted?: true;
   builtAt: string;
 }
 

@@ -118,6 +118,12 @@ export function fingerprintTag(fingerprint: string): string {
   return `fp-${fingerprint.slice(0, 12)}`;
 }
 
+/**
+ * The tag a runner pushes a tested image under before it claims the fingerprint tag: one per
+ * repository, overwritten by every push, never a release (see exec/claim.ts).
+ */
+export const STAGING_TAG = 'chain-staging';
+
 /** The project's own label keys (reverse-DNS; `org.opencontainers` is reserved for OCI's). */
 export const Labels = {
   chain: 'dev.chain.chain',

@@ -5,11 +5,18 @@
 import type { ChainGraph } from './graph.js';
 import type { Observations, StoredImage } from './inputs.js';
 import semver from 'semver';
-import { fingerprintTag, imageRepository, recordableArgs, type ChainConfig, type ChainNode } from './model.js';
+import { observedImage, onlyNamed, parentNotCurrent, satisfying, storeName, type ParentNotCurrent } from './current.js';
+import { imageRepository, recordableArgs, type ChainConfig, type ChainNode } from './model.js';
 import type { Reason } from './reasons.js';
 
-/** hold: it would build, but a parent's new version is outside the range it accepts (or a parent is held). */
-export type Action = 'build' | 'skip' | 'hold';
+export { satisfying } from './current.js';
+
+/**
+ * hold: it would build, but a parent's new version is outside the range it accepts (or a parent
+ * is held). missing: with --only, an ancestor of the named nodes that is not current (--only
+ * never builds it; its reasons say why it is not current).
+ */
+export type Action = 'build' | 'skip' | 'hold' | 'missing';
 
 export interface PlanNode {
   name: string;
@@ -26,6 +33,8 @@ export interface PlanNode {
   reasons: Reason[];
   /** a built node's version tag and where it points now (local image ID, registry manifest digest) */
   release?: Release;
+  /** --only: a parent is not current, so this node cannot start (its build fails, naming the parent) */
+  parentNotCurrent?: ParentNotCurrent;
 }
 
 export interface Release {
@@ -47,11 +56,13 @@ export interface Plan {
   chain: string;
   /** false when the image store could not be reached: planned as if no image existed */
   storeReachable: boolean;
+  /** --only: exactly the named nodes are built; their ancestors are only observed */
+  only?: true;
   nodes: PlanNode[];
   /** node names by wave; every wave can build at once when the ones before it are done */
   waves: string[][];
   /** counts of built nodes (external ones are counted apart), and the owners with work to do */
-  summary: { build: number; skip: number; hold: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary> };
+  summary: { build: number; skip: number; hold: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary>; missing?: number };
 }
 
 export interface PlanInput extends Observations {
@@ -63,6 +74,8 @@ export interface PlanInput extends Observations {
   force: ReadonlySet<string>;
   /** --since: only the nodes these changes touch, their descendants, and what those need */
   since?: { ref: string; touched: ReadonlyMap<string, string[]> };
+  /** --only: build exactly the named nodes (targets); never an ancestor */
+  only?: boolean;
 }
 
 /**
@@ -70,9 +83,10 @@ export interface PlanInput extends Observations {
  * from; with `touched` (--since), only the touched nodes and their descendants among those, and
  * what they are built from.
  */
-export function selectNodes(graph: ChainGraph, targets: string[], touched?: Iterable<string>): string[] {
+export function selectNodes(graph: ChainGraph, targets: string[], touched?: Iterable<string>, only = false): string[] {
   let wanted = targets.length === 0 ? [...graph.nodes] : targets;
-  if (touched) {
+  if (only) wanted = onlyNamed(graph, targets, touched);
+  else if (touched) {
     const changed = [...touched];
     const affected = new Set([...changed, ...graph.descendants(changed)]);
     const named = new Set(targets.length === 0 ? graph.nodes : [...targets, ...graph.ancestors(targets)]);
@@ -83,7 +97,10 @@ export function selectNodes(graph: ChainGraph, targets: string[], touched?: Iter
 
 export function assemblePlan(input: PlanInput): Plan {
   const { chain, graph } = input;
-  const selected = selectNodes(graph, input.targets, input.since ? input.since.touched.keys() : undefined);
+  const touched = input.since ? [...input.since.touched.keys()] : undefined;
+  const selected = selectNodes(graph, input.targets, touched, input.only);
+  // --only: the named nodes are built; every other node of the plan is an ancestor, only observed.
+  const named = input.only ? new Set(onlyNamed(graph, input.targets, touched)) : undefined;
   const waves = graph.waves(selected);
   const byName = new Map<string, PlanNode>();
 
@@ -96,7 +113,11 @@ export function assemblePlan(input: PlanInput): Plan {
       const image = satisfying(name, fingerprint, input);
       let action: Action = 'skip';
       let reasons: Reason[] = [];
-      if (node.kind === 'built') {
+      let missing: ParentNotCurrent | undefined;
+      if (node.kind === 'built' && named && !named.has(name)) {
+        action = image ? 'skip' : 'missing';
+        reasons = image ? [] : explain(name, input, []);
+      } else if (node.kind === 'built') {
         const parentsBuilding = graph.parents(name).filter((p) => byName.get(p)?.action === 'build');
         const held = graph.parents(name).find((p) => byName.get(p)?.action === 'hold');
         if (input.force.has(name) || !image || parentsBuilding.length > 0 || held) {
@@ -104,6 +125,8 @@ export function assemblePlan(input: PlanInput): Plan {
           action = held || consent ? 'hold' : 'build';
           reasons = consent ? [consent] : held ? [{ kind: 'parent-held', parent: held }] : explain(name, input, parentsBuilding);
         }
+        const absent = graph.parents(name).find((p) => byName.get(p)?.action === 'missing');
+        if (action === 'build' && absent) missing = parentNotCurrent(absent, input);
       }
       byName.set(name, {
         name,
@@ -117,6 +140,7 @@ export function assemblePlan(input: PlanInput): Plan {
         ...(image && action === 'skip' ? { image } : {}),
         reasons,
         ...releaseOf(node, action, input),
+        ...(missing ? { parentNotCurrent: missing } : {}),
       });
     }
   });
@@ -126,48 +150,25 @@ export function assemblePlan(input: PlanInput): Plan {
   const built = nodes.filter((n) => n.kind === 'built');
   for (const n of built) {
     const entry = (byOwner[n.owner] ??= { build: 0, skip: 0, hold: 0 });
-    entry[n.action] += 1;
+    if (n.action !== 'missing') entry[n.action] += 1;
   }
-  const build = built.filter((n) => n.action === 'build').length;
-  const hold = built.filter((n) => n.action === 'hold').length;
+  const count = (action: Action) => built.filter((n) => n.action === action).length;
   return {
     chain: chain.name,
     storeReachable: input.store.reachable,
+    ...(input.only ? { only: true as const } : {}),
     nodes,
     waves,
     summary: {
-      build,
-      skip: built.length - build - hold,
-      hold,
+      build: count('build'),
+      skip: count('skip'),
+      hold: count('hold'),
       external: nodes.length - built.length,
       owners: Object.keys(byOwner).filter((o) => (byOwner[o]?.build ?? 0) + (byOwner[o]?.hold ?? 0) > 0).sort(),
       byOwner,
+      ...(input.only ? { missing: count('missing') } : {}),
     },
   };
-}
-
-/**
- * The image that satisfies a node now: an external node's pinned or resolved image; for a built
- * node, an image tagged with its fingerprint tag whose label carries the whole fingerprint (the
- * tag holds only 12 hex digits) and whose custody is recorded (no current image without it).
- * With a registry, the registry decides, so that a runner with an empty engine plans the same;
- * the local image, when it matches too, spares a pull.
- */
-export function satisfying(name: string, fingerprint: string, input: Pick<PlanInput, 'chain' | 'externals' | 'store'>): StoredImage | undefined {
-  const found = observedImage(name, fingerprint, input);
-  return found?.attested ? found.image : undefined;
-}
-
-/** The image under the node's fingerprint, whether or not its custody is recorded. */
-function observedImage(name: string, fingerprint: string, input: Pick<PlanInput, 'chain' | 'externals' | 'store'>): { image: StoredImage; attested: boolean } | undefined {
-  const external = input.chain.nodes[name]?.kind === 'external' ? input.externals[name] : undefined;
-  if (external) return { image: external, attested: true };
-  const tagged = input.store.local.get(`${imageRepository(input.chain, name)}:${fingerprintTag(fingerprint)}`);
-  const local = tagged?.fingerprint === fingerprint ? tagged : undefined;
-  if (!input.store.registry) return local ? { image: { id: local.id }, attested: local.attested ?? false } : undefined;
-  const remote = input.store.registry.tagged[name];
-  if (remote?.fingerprint !== fingerprint) return undefined;
-  return { image: { ...(local ? { id: local.id } : {}), digest: remote.digest }, attested: remote.attested };
 }
 
 /** Where the node's version tag points now, and whether this plan would move it to other content. */
@@ -177,11 +178,6 @@ function releaseOf(node: ChainNode, action: Action, input: PlanInput): { release
   const local = input.store.local.get(tag)?.id;
   const registry = input.store.registry?.released[node.name];
   return { release: { tag, ...(local ? { local } : {}), ...(registry ? { registry } : {}), moves: action === 'build' && (local !== undefined || registry !== undefined) } };
-}
-
-/** Where images are looked for, in words: the registry when there is one. */
-function storeName(input: Pick<PlanInput, 'store'>): string {
-  return input.store.registry ? `the registry ${input.store.registry.name}` : 'the local engine';
 }
 
 /** A parent whose version is outside the range this node accepts: the node waits for its team. */

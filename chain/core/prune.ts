@@ -3,6 +3,7 @@
  * pure function of each image's tags, creation time and use. No I/O here.
  */
 import semver from 'semver';
+import { STAGING_TAG } from './model.js';
 
 /** An image of one node in one store (the registry or the engine), as prune sees it. */
 export interface StoreImage {
@@ -53,8 +54,9 @@ export function isBuildIdTag(tag: string): boolean {
 /**
  * The tags that make an image a release: every tag but the fingerprint and build-id tags. Every
  * promoted build has a build-id tag, so those protect nothing: they name the build and go with it.
+ * Nor does the staging tag, which only carries a runner's push to its claim (exec/claim.ts).
  */
-export const releaseTags = (tags: string[]) => tags.filter((t) => !isFingerprintTag(tagOf(t)) && !isBuildIdTag(tagOf(t)));
+export const releaseTags = (tags: string[]) => tags.filter((t) => !isFingerprintTag(tagOf(t)) && !isBuildIdTag(tagOf(t)) && tagOf(t) !== STAGING_TAG);
 
 /**
  * Keeps, of a node's images in one store that carry a fingerprint tag: the current one (tagged

@@ -1,6 +1,7 @@
 /**
  * Builds one node on the Docker Engine and tries it: rewrite, pack, build (untagged), run its
- * tests, then tag it with its fingerprint, push it and record it. The fingerprint tag is what
+ * tests, then tag it with its fingerprint, push it and record it (or, when another runner
+ * published the same fingerprint first, adopt that runner's image: publish-node.ts). The fingerprint tag is what
  * makes a node up to date, so an image gets it only once its tests pass: a killed or failed run
  * leaves an untagged image that the next run does not trust. Human tags are the executor's to move.
  */
@@ -13,6 +14,7 @@ import { checkBuild, pullWatch } from './build-checks.js';
 import { finalParent, imageLabels, labelInstruction } from './labels.js';
 import { openNodeLog } from './node-log.js';
 import { runTests } from './node-tests.js';
+import { adopt, claim, stage } from './publish-node.js';
 import { recordBuild } from './record.js';
 
 /** The name of the rewritten Dockerfile added to the context; it cannot clash with a user's file name we read. */
@@ -45,17 +47,25 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     // registry (where the attestation is what makes it current). A kill at any step before leaves
     // an image the next run does not trust, and rebuilds (from the layer cache) or re-attests.
     const fpTag = fingerprintTag(build.plan.fingerprint);
+    const repo = imageRepository(inputs.config, node.name);
+    const published = publishedRepository(inputs.config, node.name);
     const tags: string[] = [];
     let pushed: string | undefined;
-    const published = publishedRepository(inputs.config, node.name);
     if (build.publish && published) {
-      await build.engine.tag(imageId, published, fpTag);
-      pushed = `${published}@${await build.engine.push(published, fpTag, build.publish.credentials)}`;
+      // One image per fingerprint (claim.ts): another runner's image there first is adopted, not doubled.
+      const staged = await stage(build, build.publish, imageId, onLine);
+      const claimed = await claim(build, build.publish, staged, onLine, build.plan.reasons.some((reason) => reason.kind === 'forced'));
+      if (claimed.kind === 'adopt') return { ...(await adopt(build, build.publish, claimed, onLine)), log: logFile, adopted: true };
+      pushed = staged;
       tags.push(`${published}:${fpTag}`);
       onLine(`# pushed ${pushed}`);
     }
     await recordBuild(build, { imageId, startedOn, ...(pushed ? { pushed } : {}) }, onLine);
-    const repo = imageRepository(inputs.config, node.name);
+    if (build.publish && pushed) {
+      // A runner that wrote the tag later than our settle time (a very slow one) had the last word: converge on it.
+      const confirmed = await claim(build, build.publish, pushed, onLine);
+      if (confirmed.kind === 'adopt') return { ...(await adopt(build, build.publish, confirmed, onLine)), log: logFile, adopted: true };
+    }
     await build.engine.tag(imageId, repo, fpTag);
     tags.unshift(`${repo}:${fpTag}`);
     onLine(`# current ${repo}:${fpTag}`);

@@ -45,6 +45,8 @@ export interface NodeBuildResult {
   /** the fingerprint tag: the only tag an image has until it is promoted */
   tags: string[];
   log: string;
+  /** another runner published the fingerprint first: imageId and digest are its image, adopted */
+  adopted?: true;
 }
 
 /** Builds, tests, tags and records one node; the real one is buildNode, tests give a fake. */

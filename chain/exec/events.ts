@@ -17,6 +17,13 @@ export interface NodeResult {
   log?: string;
   /** the first line of the error, for failed nodes */
   error?: string;
+  /** a stable code for failures chain itself decides (E_PARENT_NOT_CURRENT, E_BASE_MISSING) */
+  code?: string;
+  /**
+   * another runner published an image under this node's fingerprint first: this run adopted it
+   * (imageId and digest are that image's) instead of publishing a second one
+   */
+  adopted?: true;
   /** the failed ancestor, for blocked nodes */
   blockedBy?: string;
   /** why, for held nodes */

@@ -2,6 +2,7 @@
 import { humanTags, imageRepository, publishedRepository, type ChainConfig } from '../core/model.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { Credentials, RegistryClient } from '../adapters/registry.js';
+import type { ClaimTimings } from './claim.js';
 
 export interface Promotion {
   node: string;
@@ -17,6 +18,8 @@ export interface Publish {
   credentials?: Credentials;
   /** the chain's registry, for the attestations stored beside each image */
   registry: RegistryClient;
+  /** the timings of the one-image-per-fingerprint protocol (tests drive races with their own) */
+  claimTimings?: ClaimTimings;
 }
 
 /**

@@ -8,6 +8,7 @@ import { parseDigestRef } from '../core/image-ref.js';
 import type { BuildRecord } from '../core/inputs.js';
 import { recordableArgs } from '../core/model.js';
 import { signEnvelope } from '../provenance/dsse.js';
+import { recordFromBytes } from '../provenance/record.js';
 import { putAttestation } from '../adapters/registry-images.js';
 import { registryDown } from '../adapters/registry-errors.js';
 import { provenanceStatement } from '../provenance/statement.js';
@@ -16,7 +17,7 @@ import type { NodeBuild } from './build-types.js';
 import { provenanceInput, type BuiltImage } from './statement-input.js';
 
 export async function recordBuild(build: NodeBuild, image: BuiltImage, onLine: (line: string) => void): Promise<void> {
-  build.state.writeRecord(buildRecord(build, image.imageId));
+  build.state.writeRecord({ ...buildRecord(build, image.imageId), ...(image.pushed ? { digest: image.pushed } : {}) });
   const address = storeProvenance(build, image);
   onLine(`# provenance ${address}${build.provenance.signingKey ? ' (signed)' : ' (unsigned)'}`);
   if (build.publish && image.pushed) {
@@ -28,6 +29,19 @@ export async function recordBuild(build: NodeBuild, image: BuiltImage, onLine: (
     const tag = await putAttestation(registry, pushed.path, subject, readFileSync(build.provenance.store.recordFile(address)));
     onLine(`# attestation ${pushed.repository}:${tag}`);
   }
+}
+
+/**
+ * Another runner published the node's fingerprint first and this run adopted its image: the
+ * record names that image, and that runner's attestation is its custody. It is kept here too
+ * (the same signed envelope), never re-signed: there is one record per image, wherever it is read.
+ */
+export function recordAdopted(build: NodeBuild, image: { imageId: string; digest: string; attestation: Buffer }, onLine: (line: string) => void): void {
+  build.state.writeRecord({ ...buildRecord(build, image.imageId), digest: image.digest, adopted: true });
+  const stored = recordFromBytes(image.attestation);
+  if ('corrupt' in stored) throw new Error(`record: the attestation of ${image.digest} was read as chain's provenance but ${stored.corrupt}`);
+  const address = build.provenance.store.put(stored.envelope, build.node.name, image.imageId, parseDigestRef(image.digest).digest);
+  onLine(`# provenance ${address} (the adopted image's own)`);
 }
 
 export function buildRecord(build: Pick<NodeBuild, 'node' | 'plan' | 'parents' | 'inputs'>, imageId: string): BuildRecord {

@@ -42,7 +42,8 @@ export async function runNode(run: RunState, options: ExecuteOptions, name: stri
     if (options.atomic) run.promotions.push(promotion);
     else tags.push(...((await promote(options.engine, run.inputs.config, options.provenance.buildId, [promotion], options.publish, promotedLine(options))).get(name) ?? []));
     const digest = built.digest ? { digest: built.digest } : {};
-    run.finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...digest, tags, durationMs: Date.now() - startedAt, log: built.log });
+    const adopted = built.adopted ? { adopted: true as const } : {};
+    run.finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...digest, ...adopted, tags, durationMs: Date.now() - startedAt, log: built.log });
     run.scheduleChildren(name);
   } catch (err) {
     const result = { name, owner: node.owner, tags: [], durationMs: Date.now() - startedAt, log: options.state.logFile(name) };

@@ -5,6 +5,7 @@
  * (start, finish, block, cancel) goes through here, so every outcome reaches the observer once.
  */
 import PQueue from 'p-queue';
+import { describeParentNotCurrent, PARENT_NOT_CURRENT } from '../core/current.js';
 import type { StoredImage } from '../core/inputs.js';
 import type { BuiltNode } from '../core/model.js';
 import type { Plan } from '../core/plan.js';
@@ -101,8 +102,18 @@ export class RunState {
       if (!missing || this.results.has(name)) continue;
       const base = nodes[missing];
       const error = `base image ${base?.kind === 'external' ? base.image : missing} (node ${missing}) is not in the image store: make or pull it, or pin the one you have with chain update`;
-      this.finish({ name, owner: this.nodeOf(name).owner, status: 'failed', tags: [], durationMs: 0, error });
+      this.finish({ name, owner: this.nodeOf(name).owner, status: 'failed', tags: [], durationMs: 0, error, code: 'E_BASE_MISSING' });
       this.blockDescendants(name);
+    }
+  }
+
+  /** --only: a node whose parent is not current cannot start; it fails naming the parent, its descendants are blocked. */
+  failParentsNotCurrent(): void {
+    for (const planned of this.plan.nodes) {
+      if (!planned.parentNotCurrent || !this.toBuild.has(planned.name) || this.results.has(planned.name)) continue;
+      const error = describeParentNotCurrent(planned.parentNotCurrent);
+      this.finish({ name: planned.name, owner: planned.owner, status: 'failed', tags: [], durationMs: 0, error, code: PARENT_NOT_CURRENT });
+      this.blockDescendants(planned.name);
     }
   }
 

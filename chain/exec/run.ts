@@ -25,6 +25,7 @@ export async function executePlan(options: ExecuteOptions): Promise<BuildSummary
   if (run.toBuild.size > 0) {
     if (signal?.aborted) onInterrupt();
     run.failMissingBases();
+    run.failParentsNotCurrent();
     for (const name of run.toBuild) run.schedule(name);
     await run.finished();
   }
@@ -59,6 +60,7 @@ function finishUnbuilt(run: RunState, publish: ExecuteOptions['publish']): void 
       run.finish({ name: planned.name, owner: planned.owner, status: 'held', tags: [], durationMs: 0, held });
       continue;
     }
+    // missing (--only: an ancestor not current) is no part of this run; the nodes on it fail, naming it.
     if (planned.action !== 'skip') continue;
     const { image, release } = planned;
     if (image) run.images.set(planned.name, image);

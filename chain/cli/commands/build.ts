@@ -34,6 +34,7 @@ export const command: Command<BuildSummary> = {
       targets: ctx.args,
       ...(opts.since ? { since: opts.since } : {}),
       force: opts.force ?? false,
+      only: opts.only ?? false,
       failFast: opts['fail-fast'] ?? false,
       atomic: opts.atomic ?? false,
       noWait: opts['no-wait'] ?? false,

@@ -12,11 +12,11 @@ export interface CommandSpec {
 }
 
 export const commands: Record<string, CommandSpec> = {
-  plan: { summary: 'what must be rebuilt and why, by wave and by owner', synopsis: '[node...]', options: ['since', 'json', 'force'], load: () => import('./plan.js') },
+  plan: { summary: 'what must be rebuilt and why, by wave and by owner', synopsis: '[node...]', options: ['since', 'json', 'force', 'only'], load: () => import('./plan.js') },
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
     synopsis: '[node...]',
-    options: ['since', 'json', 'jobs', 'fail-fast', 'atomic', 'no-wait', 'test-timeout', 'push', 'sign-key', 'require-clean', 'reason', 'force', 'verbose'],
+    options: ['since', 'json', 'jobs', 'fail-fast', 'atomic', 'no-wait', 'test-timeout', 'push', 'sign-key', 'require-clean', 'reason', 'force', 'verbose', 'only'],
     load: () => import('./build.js'),
   },
   patch: { summary: "bump a node's version and cascade patch bumps to every descendant that accepts it", synopsis: '<node>', options: ['level', 'reason', 'dry-run', 'json'], load: () => import('./patch.js') },

@@ -7,7 +7,7 @@ import { renderPlan } from '../render/plan.js';
 export const command: Command<Plan> = {
   async run(ctx) {
     const { opts } = ctx;
-    const { plan, world } = await planFile(ctx.deps, chainFile(ctx), { targets: ctx.args, ...(opts.since ? { since: opts.since } : {}), force: opts.force ?? false });
+    const { plan, world } = await planFile(ctx.deps, chainFile(ctx), { targets: ctx.args, ...(opts.since ? { since: opts.since } : {}), force: opts.force ?? false, only: opts.only ?? false });
     if (world.store.problem) ctx.deps.note(`note: ${world.store.problem}`);
     return { data: plan };
   },

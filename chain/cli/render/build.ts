@@ -1,5 +1,5 @@
 /** The end-of-build summary for people. */
-import type { BuildSummary } from '../../exec/events.js';
+import type { BuildSummary, NodeResult } from '../../exec/events.js';
 import { table } from './table.js';
 
 export function renderBuildSummary(summary: BuildSummary, displayPath: (p: string) => string): string {
@@ -8,9 +8,7 @@ export function renderBuildSummary(summary: BuildSummary, displayPath: (p: strin
     return `Nothing to build: ${counts['up-to-date']} up to date.`;
   }
   const lines: string[] = [];
-  const rows = summary.nodes
-    .filter((n) => n.status !== 'up-to-date')
-    .map((n) => [n.status, n.name, n.owner, n.status === 'built' ? `${n.tags.join(' ')}  (${(n.durationMs / 1000).toFixed(1)}s)` : n.status === 'failed' ? `${n.error ?? ''}  log: ${displayPath(n.log ?? '')}` : n.blockedBy ? `blocked by ${n.blockedBy}` : (n.held ?? '')]);
+  const rows = summary.nodes.filter((n) => n.status !== 'up-to-date').map((n) => [n.status, n.name, n.owner, detail(n, displayPath)]);
   lines.push(table(rows));
   lines.push('', `built ${counts.built}, up to date ${counts['up-to-date']}, failed ${counts.failed}, blocked ${counts.blocked}${counts.cancelled ? `, cancelled ${counts.cancelled}` : ''}${counts.held ? `, held ${counts.held}` : ''} in ${(summary.durationMs / 1000).toFixed(1)}s (build ${summary.buildId})`);
   const moved = summary.nodes.flatMap((n) => (n.versionMoved ? [n.versionMoved] : []));
@@ -21,4 +19,12 @@ export function renderBuildSummary(summary: BuildSummary, displayPath: (p: strin
   if (summary.stateUnwritable) lines.push('The state folder could not be written (see the failed node): the run stopped, and nothing without its record was made current; the next run redoes it.');
   if (summary.registryFailed) lines.push('The registry was down or refused the credentials; nodes whose push failed were not promoted.');
   return lines.join('\n');
+}
+
+function detail(n: NodeResult, displayPath: (p: string) => string): string {
+  const took = `(${(n.durationMs / 1000).toFixed(1)}s)`;
+  if (n.status === 'built' && n.adopted) return `${n.tags.join(' ')}  adopted: another runner published this fingerprint first (${n.digest ?? n.imageId ?? ''})  ${took}`;
+  if (n.status === 'built') return `${n.tags.join(' ')}  ${took}`;
+  if (n.status === 'failed') return `${n.error ?? ''}${n.log ? `  log: ${displayPath(n.log)}` : ''}`;
+  return n.blockedBy ? `blocked by ${n.blockedBy}` : (n.held ?? '');
 }

@@ -1,4 +1,5 @@
 /** `chain plan` for people: a table by wave with owner, action and the first reason, then a summary. */
+import { describeParentNotCurrent } from '../../core/current.js';
 import type { Plan, PlanNode } from '../../core/plan.js';
 import { describeReason } from '../../core/reasons.js';
 import { table } from './table.js';
@@ -6,8 +7,10 @@ import { table } from './table.js';
 function why(node: PlanNode): string {
   if (node.kind === 'external') return node.image ? `external ${node.image.digest ?? node.image.id?.slice(0, 19)}` : 'external, not in the image store';
   if (node.action === 'skip') return 'up to date';
+  if (node.parentNotCurrent) return `cannot start: ${describeParentNotCurrent(node.parentNotCurrent)}`;
   const [first, ...rest] = node.reasons;
-  return first ? describeReason(first) + (rest.length > 0 ? ` (+${rest.length} more)` : '') : '';
+  const why = first ? describeReason(first) + (rest.length > 0 ? ` (+${rest.length} more)` : '') : '';
+  return node.action === 'missing' ? `not current (${why}), and --only builds no ancestor` : why;
 }
 
 export function renderPlan(plan: Plan): string {
@@ -16,7 +19,7 @@ export function renderPlan(plan: Plan): string {
   const rows: string[][] = [['WAVE', 'NODE', 'TIER', 'OWNER', 'ACTION', 'WHY']];
   for (const node of plan.nodes) rows.push([String(node.wave), node.name, node.tier, node.owner, node.action, why(node)]);
   lines.push(table(rows));
-  const build = plan.nodes.filter((n) => n.action !== 'skip');
+  const build = plan.nodes.filter((n) => n.action === 'build' || n.action === 'hold');
   if (build.length > 0) {
     lines.push('', 'To rebuild (or held for consent), by owner:');
     const owners = [...new Set(build.map((n) => n.owner))].sort();
@@ -29,8 +32,10 @@ export function renderPlan(plan: Plan): string {
 }
 
 export function summaryLine(plan: Plan): string {
-  const { build, skip, hold, owners } = plan.summary;
+  const { build, skip, hold, owners, missing = 0 } = plan.summary;
   const held = hold > 0 ? `, ${hold} held for their team's consent` : '';
-  if (build === 0 && hold === 0) return `Nothing to build: ${skip} up to date.`;
-  return `${build} to build, ${skip} up to date${held}; owners: ${owners.join(', ')}`;
+  const blocked = plan.nodes.filter((n) => n.parentNotCurrent).length;
+  const absent = missing > 0 ? ` (--only: ${missing} ancestor${missing > 1 ? 's' : ''} not current${blocked > 0 ? `; ${blocked} named node${blocked > 1 ? 's' : ''} cannot start` : ''})` : '';
+  if (build === 0 && hold === 0) return `Nothing to build: ${skip} up to date.${absent}`;
+  return `${build} to build, ${skip} up to date${held}; owners: ${owners.join(', ')}${absent}`;
 }

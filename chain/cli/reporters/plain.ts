@@ -12,7 +12,7 @@ const seconds = (ms: number) => `${(ms / 1000).toFixed(1)}s`;
 export function resultLine(r: NodeResult): string {
   switch (r.status) {
     case 'built':
-      return `built ${r.imageId?.slice(7, 19) ?? ''} in ${seconds(r.durationMs)}`;
+      return `${r.adopted ? 'adopted (another runner published it first)' : 'built'} ${r.imageId?.slice(7, 19) ?? ''} in ${seconds(r.durationMs)}`;
     case 'failed':
       return `failed: ${r.error ?? ''}`;
     case 'blocked':
