@@ -77,7 +77,7 @@ export function planPipeline(plan: Plan, limits: CiLimits): CiPipeline {
   const jobs: CiJob[] = [];
   waves.forEach((wave, i) => {
     const names = byWave.get(wave) as string[];
-    const parts = quotas ? chunk(bySiblings(names, parents, jobOf), quotas[i] as number) : names.map((n) => [n]);
+    const parts = quotas ? chunk(bySiblings(names, parents, jobOf), quotas[i] as number).map((part) => part.sort()) : names.map((n) => [n]);
     parts.forEach((nodes, k) => {
       const single = nodes.length === 1 ? (nodes[0] as string) : undefined;
       const key = single ?? `wave-${wave}/${k + 1}`;
@@ -120,7 +120,7 @@ export function shareJobs(sizes: number[], maxJobs: number): number[] {
 
 /** Nodes in the order that keeps siblings together: by the jobs of their parents, then by name. */
 function bySiblings(names: string[], parents: Map<string, string[]>, jobOf: Map<string, string>): string[] {
-  const sortKey = (n: string) => (parents.get(n) ?? []).map((p) => jobOf.get(p) ?? '').sort().join('\u0000');
+  const sortKey = (n: string) => [...new Set((parents.get(n) ?? []).map((p) => jobOf.get(p) ?? ''))].sort().join('\u0000');
   const keys = new Map(names.map((n) => [n, sortKey(n)]));
   return [...names].sort((a, b) => {
     const ka = keys.get(a) as string;

@@ -54,7 +54,7 @@ export function jobLabel(job: CiJob): string {
 
 export function header(engine: CiEngine, pipeline: CiPipeline): string {
   const what = pipeline.jobs.length === 0 ? 'nothing to build' : `${pipeline.nodes.length} node${pipeline.nodes.length === 1 ? '' : 's'} to build in ${pipeline.jobs.length} job${pipeline.jobs.length === 1 ? '' : 's'}`;
-  return ` chain ci --format ${engine}: chain ${pipeline.chain}, ${what}.\n Generated from the plan: run chain ci again rather than editing it.`;
+  return `chain ci --format ${engine}: chain ${pipeline.chain}, ${what}.\nGenerated from the plan: run chain ci again rather than editing it.`;
 }
 
 export const NOTHING_TO_BUILD = 'nothing-to-build';

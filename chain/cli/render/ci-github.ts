@@ -12,7 +12,7 @@ import { NODE_VAR, NOTHING_TO_BUILD, SIGN_KEY, buildCommand, installs, jobLabel,
 const RUNNER = 'ubuntu-latest';
 const CHECKOUT = { uses: 'actions/checkout@v4' };
 /** GitHub's own variables: never taken from secrets. */
-const GITHUB_OWN = /^(GITHUB|RUNNER|CI)(_|$)/;
+const GITHUB_OWN = /^(GITHUB_|RUNNER_)|^CI$/;
 
 /** The signing key: the secret's content, written to a file only this job can read, named by $CHAIN_SIGN_KEY. */
 const SIGNING_KEY_STEP = {
