@@ -15,6 +15,8 @@ export interface CiRequest {
   targets: string[];
   since?: string;
   limits: CiLimits;
+  /** every built node a job, current or not */
+  all?: boolean;
 }
 
 export interface CiPlanned {
@@ -48,7 +50,7 @@ export async function planCi(deps: AppDeps, file: string, request: CiRequest): P
   const relative = under === undefined ? undefined : `${under}${path.basename(file)}`;
   return {
     plan,
-    pipeline: planPipeline(plan, request.limits),
+    pipeline: planPipeline(plan, request.limits, request.all ?? false),
     registry,
     ...(relative !== undefined && relative !== 'chain.yaml' ? { chainFile: relative } : {}),
     inGit: under !== undefined,

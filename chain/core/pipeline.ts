@@ -57,8 +57,12 @@ export const ENGINE_LIMITS = {
 
 export type CiEngine = keyof typeof ENGINE_LIMITS;
 
-export function planPipeline(plan: Plan, limits: CiLimits): CiPipeline {
-  const build = plan.nodes.filter((n) => n.action === 'build');
+/**
+ * The jobs of a plan: its nodes to build; with `all`, every built node but those held, current or
+ * not (a workflow to commit: each job's chain build then skips what is current).
+ */
+export function planPipeline(plan: Plan, limits: CiLimits, all = false): CiPipeline {
+  const build = plan.nodes.filter((n) => n.action === 'build' || (all && n.kind === 'built' && n.action === 'skip'));
   const inPipeline = new Set(build.map((n) => n.name));
   const byWave = new Map<number, string[]>();
   for (const n of build) (byWave.get(n.wave) ?? byWave.set(n.wave, []).get(n.wave) as string[]).push(n.name);
@@ -94,7 +98,7 @@ export function planPipeline(plan: Plan, limits: CiLimits): CiPipeline {
     waves,
     nodes: build.map((n) => n.name),
     grouped,
-    upToDate: plan.summary.skip,
+    upToDate: all ? 0 : plan.summary.skip,
     held: plan.nodes.filter((n) => n.action === 'hold').map((n) => n.name),
   };
 }

@@ -41,7 +41,7 @@ export const command: Command<CiOutput> = {
     const maxJobs = positiveInt(opts['max-jobs'], ENGINE_LIMITS[format].maxJobs, 'max-jobs');
     const parallelism = positiveInt(opts.parallelism, DEFAULT_PARALLELISM, 'parallelism');
     const limits = { maxJobs, maxNeeds: ENGINE_LIMITS[format].maxNeeds };
-    const planned = await planCi(deps, chainFile(ctx), { targets: ctx.args, ...(opts.since ? { since: opts.since } : {}), limits });
+    const planned = await planCi(deps, chainFile(ctx), { targets: ctx.args, ...(opts.since ? { since: opts.since } : {}), limits, all: opts.all ?? false });
     const { pipeline } = planned;
 
     if (planned.storeProblem) deps.note(`note: ${planned.storeProblem}`);

@@ -44,7 +44,7 @@ export const commands: Record<string, CommandSpec> = {
   ci: {
     summary: 'the plan as a CI pipeline (GitLab CI, GitHub Actions, Argo Workflows): one job per node to build, needs = its parents',
     synopsis: '--format gitlab|github|argo [node...]',
-    options: ['format', 'since', 'chain-command', 'chain-args', 'image', 'max-jobs', 'parallelism', 'json'],
+    options: ['format', 'since', 'all', 'chain-command', 'chain-args', 'image', 'max-jobs', 'parallelism', 'json'],
     load: () => import('./ci.js'),
   },
   graph: { summary: 'the graph by tier with owners (text, dot, mermaid or json)', synopsis: '', options: ['format', 'json'], load: () => import('./graph.js') },

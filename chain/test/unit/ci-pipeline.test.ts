@@ -24,6 +24,11 @@ test('nodes current in the store, held or external are no jobs, and no job needs
   assert.is(p.upToDate, 2);
 });
 
+test('--all: every built node is a job, current or not, but not those held', () => {
+  const p = planPipeline(planOf(example, { corebuild: 'skip', runtime: 'skip', report: 'hold' }), ENGINE_LIMITS.github, true);
+  assert.equal(p.jobs.map((j) => [j.key, j.needs]), [['corebuild', []], ['httpd', ['corebuild']], ['runtime', ['corebuild']], ['docs', ['httpd', 'runtime']], ['site', ['httpd']]]);
+});
+
 test('an empty plan is a pipeline without jobs', () => {
   const p = planPipeline(planOf(example, { corebuild: 'skip', httpd: 'skip', runtime: 'skip', site: 'skip', docs: 'skip', report: 'skip' }), ENGINE_LIMITS.argo);
   assert.equal(p.jobs, []);

@@ -9,6 +9,11 @@ import * as assert from 'uvu/assert';
 import { parse as parseYaml } from 'yaml';
 import { absentEngine, exampleRepo, freePort, git, removeDirs, repoRoot, runCli, tempRepo } from '../helpers.js';
 import { argoProblems, githubProblems, gitlabCiLocal, gitlabProblems } from '../ci-engines.js';
+import { planOf } from '../plan-builder.js';
+import { jobCommand } from '../../cli/ci-args.js';
+import { gitlabPipeline } from '../../cli/render/ci-gitlab.js';
+import { yamlText } from '../../config/yaml-text.js';
+import { ENGINE_LIMITS, planPipeline } from '../../core/pipeline.js';
 
 type Json = Record<string, any>;
 const dirs: string[] = [];
@@ -154,6 +159,19 @@ test('pass-through flags reach every job quoted; the signing key stays a referen
   const container = (argo.spec.templates as Json[]).find((t) => t.container)?.container;
   assert.ok((container.env as Json[]).some((e) => e.name === 'CHAIN_SIGN_KEY' && e.value === '/chain/signing/signing.key'));
   assert.ok((argo.spec.volumes as Json[]).some((v) => v.secret?.secretName === 'chain-signing-key'));
+});
+
+test('GitLab: a job that would need more than 50 jobs has no needs and waits for the earlier stages', () => {
+  const edges: Record<string, string[]> = { base: [] };
+  for (let i = 0; i < 55; i++) edges[`p-${i}`] = ['base'];
+  edges.top = Object.keys(edges).filter((n) => n.startsWith('p-'));
+  const pipeline = planPipeline(planOf(edges), ENGINE_LIMITS.gitlab);
+  const yaml = yamlText(gitlabPipeline(pipeline, { job: jobCommand(undefined, undefined), registry: 'r/x', parallelism: 1 }));
+  const local = gitlabCiLocal(yaml);
+  assert.ok(local.ok, local.output);
+  const top = local.jobs.find((j) => j.name === 'top');
+  assert.equal([top?.stage, top?.needs], ['wave-2', undefined]);
+  assert.equal(gitlabProblems(yaml), []);
 });
 
 test('--json prints the same document as the YAML', async () => {
