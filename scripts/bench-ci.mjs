@@ -3,10 +3,10 @@
 // its registry: an empty docker-registry on loopback, so every built node is a job, as on a first
 // run. Like a CI job that generates the pipeline, it has no Docker Engine (DOCKER_HOST points
 // nowhere). Prints the process's wall time and peak memory (first run, then the median of 3), next
-// to `chain plan --json` on the same chain; then, in this process, the time chain ci takes from the
+// to `chain plan --json` on the same chain, with and without its registry; then, in this process, the time chain ci takes from the
 // plan to the YAML text (median of 5).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -36,7 +36,7 @@ async function startRegistry(dir) {
 }
 
 function ciOnce(dir, format) {
-  const args = format === 'plan' ? ['plan', '--json'] : ['ci', '--format', format, '--image', 'registry.example/chain-runner:1'];
+  const args = format === 'plan' ? ['plan', '--json'] : format === 'plan-local' ? ['plan', '--json', '--file', 'no-registry.yaml'] : ['ci', '--format', format, '--image', 'registry.example/chain-runner:1'];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain/main.js'), ...args], {
     cwd: dir,
@@ -48,7 +48,7 @@ function ciOnce(dir, format) {
   if (r.status !== 0) throw new Error(`chain ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
   const rss = Number(/peak-rss-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
   const jobs = /(\d+) nodes? to build in (\d+) jobs?/.exec(r.stdout);
-  const build = format === 'plan' ? JSON.parse(r.stdout).summary.build : Number(jobs?.[1] ?? 0);
+  const build = format.startsWith('plan') ? JSON.parse(r.stdout).summary.build : Number(jobs?.[1] ?? 0);
   return { ms, rss, nodes: build, jobs: Number(jobs?.[2] ?? 0), bytes: Buffer.byteLength(r.stdout), stdout: r.stdout };
 }
 
@@ -83,6 +83,8 @@ mkdirSync(repo);
 const registry = await startRegistry(registryDir);
 try {
   generate(n, repo, { files, registry: `${registry.host}/bench` });
+  // The same chain without its registry: what reading the chain costs without the registry's answers.
+  writeFileSync(path.join(repo, 'no-registry.yaml'), readFileSync(path.join(repo, 'chain.yaml'), 'utf8').replace(/^registry: .*\n/m, ''));
   const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
   git('init', '-q');
   git('add', '-A');
@@ -90,12 +92,13 @@ try {
   console.log(`chain ci on ${n} nodes (${files + 1} file${files ? 's' : ''} per built node), registry empty, no engine`);
   console.log('command        nodes  jobs  output     first run         median of 3');
   let plan;
-  for (const format of ['plan', 'gitlab', 'github', 'argo']) {
+  for (const format of ['plan-local', 'plan', 'gitlab', 'github', 'argo']) {
     const first = ciOnce(repo, format);
     const again = [ciOnce(repo, format), ciOnce(repo, format), ciOnce(repo, format)].sort((a, b) => a.ms - b.ms)[1];
     const fmt = (r) => `${(r.ms / 1000).toFixed(2)} s ${r.rss.toFixed(0).padStart(4)} MB`.padEnd(18);
     if (format === 'plan') plan = JSON.parse(first.stdout);
-    console.log(`${(format === 'plan' ? 'plan --json' : `ci ${format}`).padEnd(15)}${String(first.nodes).padEnd(7)}${String(first.jobs).padEnd(6)}${`${Math.round(first.bytes / 1024)} KB`.padEnd(11)}${fmt(first)}${fmt(again)}`.trimEnd());
+    const label = { 'plan-local': 'plan, no reg.', plan: 'plan --json' }[format] ?? `ci ${format}`;
+    console.log(`${label.padEnd(15)}${String(first.nodes).padEnd(7)}${String(first.jobs).padEnd(6)}${`${Math.round(first.bytes / 1024)} KB`.padEnd(11)}${fmt(first)}${fmt(again)}`.trimEnd());
   }
   const writing = await writingTimes(plan, `${registry.host}/bench`);
   console.log(`from the plan to the YAML (in process, median of 5): ${Object.entries(writing).map(([f, ms]) => `${f} ${ms.toFixed(0)} ms`).join(', ')}`);

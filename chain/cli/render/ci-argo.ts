@@ -51,7 +51,7 @@ export function argoWorkflow(pipeline: CiPipeline, settings: CiSettings): Record
           { name: 'repo', description: 'the git URL of the repository holding chain.yaml' },
           { name: 'revision', value: 'HEAD', description: 'the commit, branch or tag to build' },
           { name: 'image', ...(settings.image ? { value: settings.image } : {}), description: 'the runner image: node, npm and git' },
-          { name: 'docker-host', description: 'the Docker Engine the tasks build with, e.g. tcp://docker.ci.svc:2376' },
+          { name: 'docker-host', description: 'the Docker Engine the tasks build with, e.g. tcp://dind.ci.svc:2375' },
         ],
       },
       volumes: [
