@@ -65,7 +65,11 @@ export function planPipeline(plan: Plan, limits: CiLimits, all = false): CiPipel
   const build = plan.nodes.filter((n) => n.action === 'build' || (all && n.kind === 'built' && n.action === 'skip'));
   const inPipeline = new Set(build.map((n) => n.name));
   const byWave = new Map<number, string[]>();
-  for (const n of build) (byWave.get(n.wave) ?? byWave.set(n.wave, []).get(n.wave) as string[]).push(n.name);
+  for (const n of build) {
+    const wave = byWave.get(n.wave);
+    if (wave) wave.push(n.name);
+    else byWave.set(n.wave, [n.name]);
+  }
   const waves = [...byWave.keys()].sort((a, b) => a - b);
   const parents = new Map(build.map((n) => [n.name, n.parents.filter((p) => inPipeline.has(p))]));
 

@@ -52,6 +52,8 @@ export const command: Command<CiOutput> = {
     const dropped = pipeline.jobs.filter((j) => j.needsDropped).length;
     if (dropped > 0) deps.note(`chain ci: ${dropped} job(s) would need more than ${limits.maxNeeds} jobs: they wait for the earlier stages instead of naming their needs`);
     if (format === 'argo' && !opts.image) deps.note('note: no --image: argo submit needs -p image=<runner image>');
+    if (format === 'github' && opts.image) deps.note('note: --image is not used by --format github: its jobs run on ubuntu-latest');
+    if (format !== 'argo' && opts.parallelism) deps.note(`note: --parallelism is for --format argo; ${format} runs as many jobs at once as it has runners`);
 
     const settings: CiSettings = { job, registry: planned.registry, parallelism, ...(planned.chainFile ? { chainFile: planned.chainFile } : {}), ...(opts.image ? { image: opts.image } : {}) };
     const document = RENDERERS[format](pipeline, settings);
