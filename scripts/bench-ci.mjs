@@ -2,7 +2,7 @@
 // tiers, each built node a folder with a Dockerfile) committed to a temporary git repository, with
 // its registry: an empty docker-registry on loopback, so every built node is a job, as on a first
 // run. Like a CI job that generates the pipeline, it has no Docker Engine (DOCKER_HOST points
-// nowhere). Prints the process's wall time and peak memory (first run, then the median of 3), next
+// nowhere); with --all, chain ci does not ask the registry. Prints the process's wall time and peak memory (first run, then the median of 3), next
 // to `chain plan --json` on the same chain, with and without its registry; then, in this process, the time chain ci takes from the
 // plan to the YAML text (median of 5).
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
@@ -36,7 +36,8 @@ async function startRegistry(dir) {
 }
 
 function ciOnce(dir, format) {
-  const args = format === 'plan' ? ['plan', '--json'] : format === 'plan-local' ? ['plan', '--json', '--file', 'no-registry.yaml'] : ['ci', '--format', format, '--image', 'registry.example/chain-runner:1'];
+  const [engine, ...more] = format.split(' ');
+  const args = format === 'plan' ? ['plan', '--json'] : format === 'plan-local' ? ['plan', '--json', '--file', 'no-registry.yaml'] : ['ci', '--format', engine, '--image', 'registry.example/chain-runner:1', ...more];
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain/main.js'), ...args], {
     cwd: dir,
@@ -90,15 +91,15 @@ try {
   git('add', '-A');
   git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
   console.log(`chain ci on ${n} nodes (${files + 1} file${files ? 's' : ''} per built node), registry empty, no engine`);
-  console.log('command        nodes  jobs  output     first run         median of 3');
+  console.log('command            nodes  jobs  output     first run         median of 3');
   let plan;
-  for (const format of ['plan-local', 'plan', 'gitlab', 'github', 'argo']) {
+  for (const format of ['plan-local', 'plan', 'gitlab', 'github', 'argo', 'gitlab --all', 'github --all', 'argo --all']) {
     const first = ciOnce(repo, format);
     const again = [ciOnce(repo, format), ciOnce(repo, format), ciOnce(repo, format)].sort((a, b) => a.ms - b.ms)[1];
     const fmt = (r) => `${(r.ms / 1000).toFixed(2)} s ${r.rss.toFixed(0).padStart(4)} MB`.padEnd(18);
     if (format === 'plan') plan = JSON.parse(first.stdout);
     const label = { 'plan-local': 'plan, no reg.', plan: 'plan --json' }[format] ?? `ci ${format}`;
-    console.log(`${label.padEnd(15)}${String(first.nodes).padEnd(7)}${String(first.jobs).padEnd(6)}${`${Math.round(first.bytes / 1024)} KB`.padEnd(11)}${fmt(first)}${fmt(again)}`.trimEnd());
+    console.log(`${label.padEnd(19)}${String(first.nodes).padEnd(7)}${String(first.jobs).padEnd(6)}${`${Math.round(first.bytes / 1024)} KB`.padEnd(11)}${fmt(first)}${fmt(again)}`.trimEnd());
   }
   const writing = await writingTimes(plan, `${registry.host}/bench`);
   console.log(`from the plan to the YAML (in process, median of 5): ${Object.entries(writing).map(([f, ms]) => `${f} ${ms.toFixed(0)} ms`).join(', ')}`);

@@ -45,7 +45,9 @@ export async function planCi(deps: AppDeps, file: string, request: CiRequest): P
       location: { file },
     });
   }
-  const { plan, world } = await planLoaded(deps, loaded, { targets: request.targets, ...(request.since ? { since: request.since } : {}) }, gitRead);
+  // With --all every built node is a job whatever the registry holds: it is not asked.
+  const planned = request.all ? { ...loaded, config: { ...loaded.config, registry: undefined } } : loaded;
+  const { plan, world } = await planLoaded(deps, planned, { targets: request.targets, ...(request.since ? { since: request.since } : {}) }, gitRead);
   const under = await prefix;
   const relative = under === undefined ? undefined : `${under}${path.basename(file)}`;
   return {

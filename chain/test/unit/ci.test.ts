@@ -174,6 +174,16 @@ test('GitLab: a job that would need more than 50 jobs has no needs and waits for
   assert.equal(gitlabProblems(yaml), []);
 });
 
+test('--all: every built node a job without asking the registry', async () => {
+  const dir = await example();
+  const planned = await ci(dir, '--format', 'github');
+  assert.match(planned.err, /cannot reach the registry/);
+  const all = await ci(dir, '--format', 'github', '--all');
+  assert.is(all.code, 0, all.err);
+  assert.not.match(all.err, /registry/);
+  assert.equal(jobsOf('github', all.out).map((j) => j.nodes).sort(), Object.keys(EXAMPLE_PARENTS).sort());
+});
+
 test('--json prints the same document as the YAML', async () => {
   const dir = await example();
   for (const format of FORMATS) {
