@@ -5,42 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { generate } from './generate-chain.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 // --lint: time `chain lint --json` with the repository's own policies instead of `chain plan --json`.
 const lint = process.argv.includes('--lint');
 const command = lint ? 'lint' : 'plan';
 const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-
-function generate(n, dir) {
-  const counts = { base: Math.max(1, Math.round(n * 0.01)), core: Math.max(1, Math.round(n * 0.02)), middleware: Math.max(1, Math.round(n * 0.1)) };
-  counts.app = n - counts.base - counts.core - counts.middleware;
-  const names = { base: [], core: [], middleware: [], app: [] };
-  const lines = ['version: 1', 'name: bench', 'teams:', '  ops: { members: [ops@x.example] }', '  mw: { members: [mw@x.example] }', '  dev: { members: [dev@x.example] }', 'nodes:'];
-  const owner = { base: 'ops', core: 'ops', middleware: 'mw', app: 'dev' };
-  const below = { core: 'base', middleware: 'core', app: 'middleware' };
-  for (const tier of ['base', 'core', 'middleware', 'app']) {
-    for (let i = 0; i < counts[tier]; i++) {
-      const name = `${tier}-${i}`;
-      names[tier].push(name);
-      lines.push(`  ${name}:`, `    tier: ${tier}`, `    owner: ${owner[tier]}`);
-      if (tier === 'base') {
-        lines.push(`    image: vendor/base-${i}:1.0`);
-        continue;
-      }
-      const pool = names[below[tier]];
-      const parents = [pool[i % pool.length]];
-      if (tier === 'app' && i % 10 === 0 && pool.length > 1) parents.push(pool[(i + 1) % pool.length]);
-      lines.push(`    path: layers/${name}`, `    from: [${parents.join(', ')}]`, '    version: 1.0.0');
-      const ctx = path.join(dir, 'layers', name);
-      mkdirSync(path.join(ctx, 'files'), { recursive: true });
-      const copies = parents.slice(1).map((p) => `COPY --from=${p} /etc/motd /etc/motd.${p}\n`).join('');
-      writeFileSync(path.join(ctx, 'Dockerfile'), `FROM ${parents[0]}\n${copies}COPY files/ /opt/${name}/\n`);
-      for (let f = 0; f < 19; f++) writeFileSync(path.join(ctx, 'files', `f${f}.txt`), `${name} file ${f}\n`);
-    }
-  }
-  writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
-}
 
 function planOnce(dir) {
   const t0 = process.hrtime.bigint();

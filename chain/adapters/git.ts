@@ -86,6 +86,15 @@ export class GitRepo {
     }
   }
 
+  /** Where `dir` is inside its work tree: '' at the top, 'a/b/' below it; undefined outside git. */
+  async prefix(): Promise<string | undefined> {
+    try {
+      return (await this.git.raw(['rev-parse', '--show-prefix'])).trim();
+    } catch {
+      return undefined;
+    }
+  }
+
   /** The commit HEAD points at, or undefined outside git or before the first commit. */
   async head(): Promise<string | undefined> {
     try {

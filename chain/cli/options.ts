@@ -34,6 +34,12 @@ export const OPTIONS = {
   check: { type: 'boolean', help: 'only check; exit 1 when something is out of date' },
   keep: { type: 'string', value: '<N>', help: 'how many of the newest fingerprint images of each node to keep (default: 3); the current and released ones are always kept' },
   apply: { type: 'boolean', help: 'delete what chain prune lists (without it: a dry run)' },
+  'chain-command': { type: 'string', value: '<cmd>', help: 'how each CI job runs chain (default: npx chain)' },
+  'chain-args': { type: 'string', value: "'<flags>'", help: 'chain build options every CI job adds, given with =, e.g. --chain-args=\'--sign-key "$CHAIN_SIGN_KEY"\' (secrets as $VARIABLE references)' },
+  all: { type: 'boolean', help: 'every built node a CI job, current or not (a workflow to commit: each job skips what is current)' },
+  image: { type: 'string', value: '<image>', help: 'the image CI jobs run in (gitlab: image:, argo: the container; github jobs run on ubuntu-latest)' },
+  'max-jobs': { type: 'string', value: '<N>', help: 'most jobs in the pipeline; beyond it, nodes of a wave share jobs (default: github 256, gitlab 500, argo 500)' },
+  parallelism: { type: 'string', value: '<N>', help: "argo: most tasks running at once (the Workflow's spec.parallelism; default 10)" },
   help: { type: 'boolean', short: 'h', help: 'this help' },
   version: { type: 'boolean', help: "chain's version" },
 } as const satisfies Record<string, OptionSpec>;

@@ -41,11 +41,17 @@ export const commands: Record<string, CommandSpec> = {
     options: ['keep', 'apply', 'json'],
     load: () => import('./prune.js'),
   },
+  ci: {
+    summary: 'the plan as a CI pipeline (GitLab CI, GitHub Actions, Argo Workflows): one job per node to build, needs = its parents',
+    synopsis: '--format gitlab|github|argo [node...]',
+    options: ['format', 'since', 'all', 'chain-command', 'chain-args', 'image', 'max-jobs', 'parallelism', 'json'],
+    load: () => import('./ci.js'),
+  },
   graph: { summary: 'the graph by tier with owners (text, dot, mermaid or json)', synopsis: '', options: ['format', 'json'], load: () => import('./graph.js') },
 };
 
 export function usageLine(name: string, spec: CommandSpec): string {
-  const options = spec.options.filter((o) => !(o === 'since' && spec.synopsis.includes('--since')));
+  const options = spec.options.filter((o) => !spec.synopsis.includes(`--${o} `));
   return ['chain', name, spec.synopsis, ...[...options, 'file' as const].map(optionUsage)].filter(Boolean).join(' ');
 }
 
