@@ -3,6 +3,7 @@
  * what the image stores hold under each node's fingerprint tag, and the last build records. It
  * observes only: the planner then decides on this data alone which image satisfies a node.
  */
+import PQueue from 'p-queue';
 import { ChainError, ExitCode } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
@@ -18,6 +19,9 @@ import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import { fromPin, resolveExternal } from './externals.js';
+
+/** Registry requests at once while observing the chain's images. */
+const REGISTRY_CONCURRENCY = 16;
 
 export interface World extends Observations {
   loaded: LoadedChain;
@@ -115,9 +119,11 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
   const tagged: Record<string, RemoteTagged> = {};
   const released: Record<string, string> = {};
   store.registry = { name: config.registry as string, tagged, released };
+  // A few requests at a time over kept-alive connections: a thousand at once cost a connection each.
+  const queue = new PQueue({ concurrency: REGISTRY_CONCURRENCY });
   try {
     await Promise.all(
-      built.map(async (name) => {
+      built.map((name) => queue.add(async () => {
         const repo = [prefix, name].filter(Boolean).join('/');
         const tag = fingerprintTag(fingerprints[name] as string);
         const tags = await registry.tags(repo);
@@ -129,7 +135,7 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
         const image = await remoteImage(registry, repo, tag);
         const fingerprint = image?.labels[Labels.fingerprint];
         if (image) tagged[name] = { digest: `${host}/${repo}@${image.digest}`, ...(fingerprint ? { fingerprint } : {}), attested: tags.includes(attestationTag(image.digest)) };
-      }),
+      })),
     );
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
