@@ -7,6 +7,7 @@
 import { parseFamiliarName } from '@swimlane/docker-reference';
 import { ChainError, ExitCode, fail } from '../core/errors.js';
 import { imageRepository, publishedRepository } from '../core/model.js';
+import { hintWith } from '../core/suggest.js';
 import type { LoadedChain } from '../config/resolve.js';
 import { recordFromBytes } from '../provenance/record.js';
 import type { StoredRecord } from '../provenance/types.js';
@@ -96,7 +97,7 @@ export async function targetOf(deps: AppDeps, loaded: LoadedChain, custody: Cust
   const nodes = Object.keys(config.nodes).sort();
   if (!arg) return fail('E_USAGE', 'name a node or an image reference', { hint: `nodes: ${nodes.join(', ')}` });
   if (!Object.hasOwn(config.nodes, arg)) {
-    if (/^[a-z0-9._-]+$/.test(arg)) return fail('E_UNKNOWN_NODE', `no node named '${arg}' in ${config.file}`, { hint: `nodes: ${nodes.join(', ')}; or give an image reference (repository:tag, repository@sha256:..., sha256:<id>)` });
+    if (/^[a-z0-9._-]+$/.test(arg)) return fail('E_UNKNOWN_NODE', `no node named '${arg}' in ${config.file}`, { hint: hintWith(arg, nodes, `nodes: ${nodes.join(', ')}; or give an image reference (repository:tag, repository@sha256:..., sha256:<id>)`) });
     return { ref: arg };
   }
   const node = config.nodes[arg];

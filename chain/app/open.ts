@@ -1,11 +1,28 @@
 /** Opens a chain: chain.yaml read once (phase 1), its team repositories fetched, then resolved (phase 2). */
-import { readChain } from '../config/read.js';
+import path from 'node:path';
+import { ChainError, formatLocation, type Problem } from '../core/errors.js';
+import { graphProblemsDespiteSchema } from '../config/despite-schema.js';
+import { readChain, type ChainSpec } from '../config/read.js';
 import { resolveChain, type LoadedChain } from '../config/resolve.js';
 import { readLock } from '../adapters/pins.js';
 import { fetchSources } from '../adapters/sources.js';
 
 export async function openChain(file: string): Promise<LoadedChain> {
-  const spec = readChain(file);
+  const spec = readOrReportAll(file);
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root)) : {};
   return resolveChain(spec, checkouts);
 }
+
+/** Phase 1; when chain.yaml fails its schema, the graph's problems that can still be found are reported with it. */
+function readOrReportAll(file: string): ChainSpec {
+  try {
+    return readChain(file);
+  } catch (err) {
+    if (!(err instanceof ChainError) || err.problems.some((p) => p.code === 'E_YAML_SYNTAX' || p.code === 'E_DUPLICATE_KEY' || p.code === 'E_NO_CHAIN')) throw err;
+    const seen = new Set(err.problems.map(key));
+    const more = graphProblemsDespiteSchema(path.resolve(file)).filter((p) => !seen.has(key(p)));
+    throw more.length > 0 ? new ChainError([...err.problems, ...more], err.exitCode) : err;
+  }
+}
+
+const key = (p: Problem) => `${p.code} ${p.message} ${formatLocation(p.location)}`;

@@ -1,6 +1,7 @@
 /** Reads the chain and the world, and plans: the common first half of `plan`, `build` and `patch --dry-run`. */
 import path from 'node:path';
 import { fail } from '../core/errors.js';
+import { hintWith } from '../core/suggest.js';
 import { chainGraph } from '../core/graph.js';
 import { nodesTouched } from '../core/ownership.js';
 import { assemblePlan, selectNodes, type Plan } from '../core/plan.js';
@@ -56,7 +57,8 @@ export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: Pl
 export function checkTargets(loaded: LoadedChain, targets: string[]): void {
   for (const t of targets) {
     if (!Object.hasOwn(loaded.config.nodes, t)) {
-      fail('E_UNKNOWN_NODE', `no node named '${t}' in ${loaded.config.file}`, { hint: `nodes: ${Object.keys(loaded.config.nodes).sort().join(', ')}` });
+      const nodes = Object.keys(loaded.config.nodes).sort();
+      fail('E_UNKNOWN_NODE', `no node named '${t}' in ${loaded.config.file}`, { hint: hintWith(t, nodes, `nodes: ${nodes.join(', ')}`) });
     }
   }
 }

@@ -5,9 +5,11 @@
  */
 import { fail } from '../core/errors.js';
 import { parseWords, wordText, type Word } from '../core/shell-words.js';
+import { closest } from '../core/suggest.js';
+import { DEFAULT_CHAIN_COMMAND } from './defaults.js';
 import { OPTIONS, type OptionName, type OptionSpec } from './options.js';
 
-export const DEFAULT_CHAIN_COMMAND = 'npx chain';
+export { DEFAULT_CHAIN_COMMAND };
 
 /**
  * The `chain build` options a job may add (a unit test checks that every option of chain build is
@@ -54,7 +56,10 @@ function checkBuildOptions(words: Word[]): void {
     const [, dashes, flag = '', inline] = m as RegExpExecArray;
     const name = dashes === '-' ? (Object.keys(OPTIONS) as OptionName[]).find((o) => (OPTIONS[o] as OptionSpec).short === flag) : (flag as OptionName);
     if (name && Object.hasOwn(SET_BY_CI, name)) bad(`--${name} is chain ci's to set: ${SET_BY_CI[name]}`);
-    if (!name || !PASS_THROUGH.includes(name)) bad(`chain build takes no option ${text.split('=')[0]}`);
+    if (!name || !PASS_THROUGH.includes(name)) {
+      const near = closest(name ?? flag, PASS_THROUGH);
+      bad(`chain build takes no option ${text.split('=')[0]}${near ? `: did you mean --${near}?` : ''}`);
+    }
     const spec: OptionSpec = OPTIONS[name as OptionName];
     if (spec.type === 'boolean') {
       if (inline !== undefined) bad(`--${name} takes no value`);

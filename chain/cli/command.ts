@@ -5,6 +5,7 @@
  */
 import path from 'node:path';
 import { fail, type ExitCode } from '../core/errors.js';
+import { hintWith } from '../core/suggest.js';
 import { findChainFile } from '../config/find.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Options } from './options.js';
@@ -63,5 +64,7 @@ export function positiveInt(value: string | undefined, fallback: number, option:
 export function nodeArg(ctx: CommandContext, nodes: Record<string, unknown>, what = 'a node'): string {
   const name = ctx.args[0];
   if (name !== undefined && Object.hasOwn(nodes, name)) return name;
-  return fail('E_UNKNOWN_NODE', name === undefined ? `name ${what}` : `no node named '${name}'`, { hint: `nodes: ${Object.keys(nodes).sort().join(', ')}` });
+  const names = Object.keys(nodes).sort();
+  const all = `nodes: ${names.join(', ')}`;
+  return fail('E_UNKNOWN_NODE', name === undefined ? `name ${what}` : `no node named '${name}'`, { hint: name === undefined ? all : hintWith(name, names, all) });
 }

@@ -1,9 +1,8 @@
 /** Parses the command line, runs a command, prints its result or its errors. Returns the exit code; never exits. */
-import { parseArgs } from 'node:util';
 import { chainVersion } from '../adapters/version.js';
-import { ChainError, ExitCode, fail } from '../core/errors.js';
-import { commands, helpText, usage, usageLine, type CommandSpec } from './commands/index.js';
-import { COMMON_OPTIONS, OPTIONS, parseConfig, type OptionName, type Options } from './options.js';
+import { ChainError, ExitCode } from '../core/errors.js';
+import { commands, helpText, usage, type CommandSpec } from './commands/index.js';
+import { commandOptions, helpTopic, splitCommandLine, unknownCommand } from './parse.js';
 import { renderProblems } from './render/problems.js';
 import { createDeps, createTerminal, type ProcessIo } from './root.js';
 
@@ -11,24 +10,28 @@ export type { ProcessIo } from './root.js';
 
 export async function run(argv: string[], io: ProcessIo): Promise<ExitCode> {
   try {
-    // A first, lenient pass finds the command; the second takes only the options it declares.
-    const first = parseArgs({ args: argv, options: parseConfig(Object.keys(OPTIONS) as OptionName[]), allowPositionals: true, strict: false });
-    const [name] = first.positionals;
-    if (!name) {
-      if (first.values.version) io.out(chainVersion());
+    // A first, lenient pass finds the command; then only the options it takes are accepted.
+    const line = splitCommandLine(argv);
+    const { name } = line;
+    if (name === undefined) {
+      if (line.values.version) io.out(chainVersion());
       else io.out(usage());
-      return first.values.version || first.values.help ? ExitCode.ok : ExitCode.input;
+      return line.values.version || line.values.help ? ExitCode.ok : ExitCode.input;
     }
-    const spec = commands[name];
-    if (!spec || !Object.hasOwn(commands, name)) return fail('E_USAGE', `unknown command '${name}'`, { hint: `commands: ${Object.keys(commands).join(', ')}` });
-    const { values, positionals } = parseCommandLine(argv, name, spec);
-    if (values.help) {
+    if (name === 'help') {
+      const topic = helpTopic(line);
+      io.out(topic === undefined ? usage() : helpText(topic, commands[topic] as CommandSpec));
+      return ExitCode.ok;
+    }
+    const spec = Object.hasOwn(commands, name) ? commands[name] : undefined;
+    if (!spec) return unknownCommand(name);
+    const opts = commandOptions(line, name, spec);
+    if (opts.help) {
       io.out(helpText(name, spec));
       return ExitCode.ok;
     }
     const { command } = await spec.load();
-    const opts = values as Options;
-    const outcome = await command.run({ args: positionals.slice(1), opts, deps: createDeps(io), terminal: createTerminal(io) });
+    const outcome = await command.run({ args: line.args, opts, deps: createDeps(io), terminal: createTerminal(io) });
     io.out(opts.json ? JSON.stringify(command.json ? command.json(outcome.data) : outcome.data, null, 2) : command.render(outcome.data, { cwd: io.cwd, opts }));
     return outcome.exitCode ?? ExitCode.ok;
   } catch (err) {
@@ -38,15 +41,5 @@ export async function run(argv: string[], io: ProcessIo): Promise<ExitCode> {
     }
     io.err(`internal error (a bug in chain; please report it):\n${(err as Error).stack ?? String(err)}`);
     return ExitCode.internal;
-  }
-}
-
-function parseCommandLine(argv: string[], name: string, spec: CommandSpec) {
-  try {
-    return parseArgs({ args: argv, options: parseConfig([...COMMON_OPTIONS, ...spec.options]), allowPositionals: true, strict: true });
-  } catch (err) {
-    const message = (err as Error).message.split('\n')[0] ?? '';
-    const unknown = /^Unknown option '([^']+)'/.exec(message)?.[1];
-    return fail('E_USAGE', unknown ? `chain ${name} takes no option ${unknown}` : `chain ${name}: ${message}`, { hint: `usage: ${usageLine(name, spec)} (chain ${name} --help explains each)` });
   }
 }

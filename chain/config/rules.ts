@@ -6,6 +6,9 @@ import { buildGraph } from '../core/graph.js';
 import type { ChainConfig } from '../core/model.js';
 import type { NodeDockerfile } from './node.js';
 import type { YamlSource } from './yaml-source.js';
+import { didYouMean, hintWith } from '../core/suggest.js';
+import { repositoryOf } from '../core/image-ref.js';
+import { imageRepository, publishedRepository } from '../core/model.js';
 
 export function checkGraph(config: ChainConfig, dockerfiles: Record<string, NodeDockerfile>, source: YamlSource): Problem[] {
   const problems: Problem[] = [];
@@ -14,10 +17,11 @@ export function checkGraph(config: ChainConfig, dockerfiles: Record<string, Node
 
   for (const node of Object.values(config.nodes)) {
     if (!config.teams[node.owner]) {
-      problems.push(problem('E_UNKNOWN_TEAM', `node ${node.name}: owner '${node.owner}' is not a team`, { hint: `teams: ${Object.keys(config.teams).join(', ') || 'none declared'}`, location: at(node.name, 'owner') }));
+      const teams = Object.keys(config.teams);
+      problems.push(problem('E_UNKNOWN_TEAM', `node ${node.name}: owner '${node.owner}' is not a team`, { hint: hintWith(node.owner, teams, `teams: ${teams.join(', ') || 'none declared'}`), location: at(node.name, 'owner') }));
     }
     if (!tierIndex.has(node.tier)) {
-      problems.push(problem('E_UNKNOWN_TIER', `node ${node.name}: tier '${node.tier}' is not one of the chain's tiers`, { hint: `tiers, lowest first: ${config.tiers.join(', ')}`, location: at(node.name, 'tier') }));
+      problems.push(problem('E_UNKNOWN_TIER', `node ${node.name}: tier '${node.tier}' is not one of the chain's tiers`, { hint: hintWith(node.tier, config.tiers, `tiers, lowest first: ${config.tiers.join(', ')}`), location: at(node.name, 'tier') }));
     }
     if (node.kind === 'external' && node.from.length > 0) {
       problems.push(problem('E_EXTERNAL_KEY', `external node ${node.name} cannot have 'from': it is bought, not built`, { hint: 'remove from:, or give the node a path to build it', location: at(node.name, 'from') }));
@@ -25,7 +29,8 @@ export function checkGraph(config: ChainConfig, dockerfiles: Record<string, Node
     for (const parentRef of node.from) {
       const parent = config.nodes[parentRef.node];
       if (!parent) {
-        problems.push(problem('E_UNKNOWN_PARENT', `node ${node.name}: parent '${parentRef.node}' is not a node`, { hint: 'declare the parent under nodes:, or fix the name', location: at(node.name, 'from') }));
+        const near = didYouMean(parentRef.node, Object.keys(config.nodes));
+        problems.push(problem('E_UNKNOWN_PARENT', `node ${node.name}: parent '${parentRef.node}' is not a node`, { hint: near ? `${near} (or declare ${parentRef.node} under nodes:)` : 'declare the parent under nodes:, or fix the name', location: at(node.name, 'from') }));
         continue;
       }
       const childTier = tierIndex.get(node.tier);
@@ -75,10 +80,7 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
         problems.push(problem('E_FROM_MISMATCH', `node ${name}: the Dockerfile uses ${use.ref} (${keyword}), which is not in its from: (${[...declared].join(', ') || 'none'})`, { hint: `add ${use.ref} to from: in chain.yaml, or change the Dockerfile`, location }));
       }
     } else {
-      problems.push(problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${use.ref} names an image that is not a node of the chain`, {
-        hint: 'declare the image as an external node (image: ...) and name that node here; chain never pulls unknown images',
-        location,
-      }));
+      problems.push(undeclaredImage(config, name, keyword, use.ref, declared, location));
     }
   }
   for (const hazard of classicBuilderHazards(dockerfile.text, dockerfile.info)) {
@@ -90,4 +92,50 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
     }
   }
   return problems;
+}
+
+/**
+ * An image a Dockerfile names that is not a node. When it is a node's image after all (the chain's
+ * own `acme/httpd:2.4.0`, its published `<registry>/httpd`, or an external node's reference), the
+ * hint names the node to write instead; when it is a near miss of a node's name, that name.
+ */
+function undeclaredImage(config: ChainConfig, name: string, keyword: string, ref: string, declared: Set<string>, location: Location): Problem {
+  const node = nodeOfImage(config, ref);
+  const instruction = keyword === 'FROM' ? 'FROM' : 'COPY --from=';
+  if (node) {
+    const what = config.nodes[node]?.kind === 'external' ? `the image of the external node ${node}` : `the chain's own image of ${node}`;
+    const add = declared.has(node) ? '' : `, and add ${node} to its from: in chain.yaml`;
+    return problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${ref} names ${what} by its reference`, {
+      hint: `write ${instruction}${keyword === 'FROM' ? ' ' : ''}${node} (the node's name): chain pins it to the exact image of ${node}${add}`,
+      location,
+    });
+  }
+  const near = /[/:@]/.test(ref) ? undefined : didYouMean(ref, Object.keys(config.nodes), (s) => `${instruction}${keyword === 'FROM' ? ' ' : ''}${s}`);
+  return problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${ref} names an image that is not a node of the chain`, {
+    hint: `${near ? `${near} Otherwise ` : ''}declare the image as an external node (image: ...) and name that node here; chain never pulls unknown images`,
+    location,
+  });
+}
+
+/** The node whose image a reference names, if any. */
+function nodeOfImage(config: ChainConfig, ref: string): string | undefined {
+  let repository: string;
+  try {
+    repository = repositoryOf(ref);
+  } catch {
+    return undefined;
+  }
+  for (const node of Object.values(config.nodes)) {
+    const own = node.kind === 'built' ? [imageRepository(config, node.name), publishedRepository(config, node.name)] : [safeRepository(node.image)];
+    if (own.includes(repository)) return node.name;
+  }
+  return undefined;
+}
+
+function safeRepository(image: string): string | undefined {
+  try {
+    return repositoryOf(image);
+  } catch {
+    return undefined;
+  }
 }

@@ -7,26 +7,44 @@
 import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { problem, type Problem } from '../core/errors.js';
+import { hintWith } from '../core/suggest.js';
 import type { YamlSource } from './yaml-source.js';
 
 const validators = createRequire(import.meta.url)('../../schemas/validators.cjs') as Record<'chain' | 'layer' | 'policy', ValidateFunction>;
 
 export function validateAgainst(kind: 'chain' | 'layer' | 'policy', data: unknown, source: YamlSource): Problem[] {
+  return schemaErrors(kind, data, source).map((e) => e.problem);
+}
+
+/** A schema problem with the path of the value it is about (the key itself, for a bad or unknown key). */
+export interface SchemaError {
+  problem: Problem;
+  path: (string | number)[];
+  keyword: string;
+}
+
+export function schemaErrors(kind: 'chain' | 'layer' | 'policy', data: unknown, source: YamlSource): SchemaError[] {
   const validate = validators[kind];
   if (validate(data)) return [];
   // `path`/`image` exclusivity is reported by the loader in one clear sentence instead.
   const errors = (validate.errors ?? []).filter((e) => !e.schemaPath.includes('/oneOf'));
-  const anyOfPaths = new Set(errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath));
+  // A value that is none of the shapes anyOf allows is one problem, not one per shape tried.
+  const anyOfPaths = errors.filter((e) => e.keyword === 'anyOf').map((e) => e.instancePath);
+  const underAnyOf = (e: ErrorObject) => e.schemaPath.includes('/anyOf/') && anyOfPaths.some((p) => e.instancePath === p || e.instancePath.startsWith(`${p}/`));
   return errors
-    .filter((e) => e.keyword !== 'propertyNames' && !(anyOfPaths.has(e.instancePath) && e.schemaPath.includes('/anyOf/')))
-    .map((e) => toProblem(e, source));
+    .filter((e) => e.keyword !== 'propertyNames' && !underAnyOf(e))
+    .map((e) => {
+      const path = pathOf(e.instancePath).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      const key = e.propertyName ?? (e.keyword === 'additionalProperties' ? String((e.params as Record<string, unknown>).additionalProperty) : undefined);
+      return { problem: toProblem(e, source, errors), path: key !== undefined ? [...path, key] : path, keyword: e.keyword };
+    });
 }
 
 function pathOf(pointer: string): string[] {
   return pointer === '' ? [] : pointer.slice(1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
-function toProblem(e: ErrorObject, source: YamlSource): Problem {
+function toProblem(e: ErrorObject, source: YamlSource, all: ErrorObject[]): Problem {
   const path: (string | number)[] = pathOf(e.instancePath).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
   const where = path.length > 0 ? path.join('.') : 'the top level';
   const params = e.params as Record<string, unknown>;
@@ -39,7 +57,7 @@ function toProblem(e: ErrorObject, source: YamlSource): Problem {
       const key = String(params.additionalProperty);
       const allowed = Object.keys(((e.parentSchema as { properties?: object } | undefined)?.properties ?? {}) as object);
       return problem('E_UNKNOWN_KEY', `unknown key '${key}' in ${where}`, {
-        hint: allowed.length > 0 ? `allowed keys: ${allowed.join(', ')}` : 'remove it',
+        hint: allowed.length > 0 ? hintWith(key, allowed, `allowed keys: ${allowed.join(', ')}`) : 'remove it',
         location: source.locate([...path, key], 'key'),
       });
     }
@@ -53,10 +71,34 @@ function toProblem(e: ErrorObject, source: YamlSource): Problem {
     case 'const':
       return problem('E_SCHEMA', `${where} must be ${JSON.stringify(params.allowedValue)}`, { hint: 'this tool reads format version 1', location: source.locate(path) });
     case 'anyOf':
-      return problem('E_SCHEMA', `${where} must be a string or a list of strings`, { hint: 'e.g. from: corebuild, or from: [corebuild, jobs]', location: source.locate(path) });
+      return anyOfProblem(path, where, source, all.filter((x) => x.instancePath.startsWith(`${e.instancePath}/`)));
     default:
       return problem('E_SCHEMA', `${where} ${e.message ?? 'is invalid'}`, { hint: 'see schemas/ for the expected shape', location: source.locate(path) });
   }
+}
+
+/**
+ * A value that is none of the shapes its key allows (a string or a list of them): what to write
+ * depends on the key. A test command that YAML read as a mapping (`- echo hello: world`) is told
+ * to quote it, at the entry itself.
+ */
+function anyOfProblem(path: (string | number)[], where: string, source: YamlSource, inner: ErrorObject[]): Problem {
+  const key = path.filter((p): p is string => typeof p === 'string').at(-1);
+  const value = source.valueAt(path);
+  const items = Array.isArray(value) ? value : [value];
+  const mapped = items.findIndex((v) => v !== null && typeof v === 'object' && !Array.isArray(v));
+  const itemPath = Array.isArray(value) && mapped >= 0 ? [...path, mapped] : inner[0] ? pathOf(inner[0].instancePath).map((s) => (/^\d+$/.test(s) ? Number(s) : s)) : path;
+  const location = source.locate(itemPath);
+  if (key === 'from') return problem('E_SCHEMA', `${where} must be a parent node or a list of them`, { hint: 'e.g. from: corebuild@^1, or from: [httpd@^2, runtime@^1]', location });
+  if (key === 'test') {
+    const entry = mapped >= 0 ? items[mapped] : undefined;
+    const text = entry ? Object.entries(entry as Record<string, unknown>).map(([k, v]) => `${k}: ${v === null ? '' : String(v)}`)[0] : undefined;
+    return problem('E_SCHEMA', `${where} must be a command or a list of commands${text ? `, but YAML read '${text}' as a key and its value` : ''}`, {
+      hint: text ? `a command holding ': ' must be quoted: - ${JSON.stringify(text)}` : 'e.g. test: ["wget -qO- http://localhost:8080/"]',
+      location,
+    });
+  }
+  return problem('E_SCHEMA', `${where} must be a string or a list of strings`, { hint: `e.g. ${key ?? 'key'}: a, or ${key ?? 'key'}: [a, b]`, location });
 }
 
 /** Keys that name things: the code of a bad name, and what a good one looks like. */

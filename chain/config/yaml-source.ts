@@ -11,6 +11,7 @@ import type { Document, LineCounter, Pair } from 'yaml';
 let yamlModule: typeof import('yaml') | undefined;
 const positional = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 import { problem, type Location, type Problem } from '../core/errors.js';
+import { duplicateKeys, duplicateMessage, syntaxHint } from './yaml-hints.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -55,18 +56,22 @@ export class YamlSource {
 
   /** Problems of a file that did not load, from the positional parser's richer diagnostics. */
   private syntaxProblems(err: { mark?: { line: number; column: number }; reason?: string; message: string }): Problem[] {
+    const duplicates = duplicateKeys(positional(), this.doc);
+    const lines = (this.parsed as { lines: LineCounter }).lines;
     const found = this.doc.errors.map((e) => {
-      const duplicate = e.code === 'DUPLICATE_KEY';
-      return problem(duplicate ? 'E_DUPLICATE_KEY' : 'E_YAML_SYNTAX', duplicate ? 'a key is set twice in the same mapping' : `invalid YAML: ${e.message.split('\n')[0]}`, {
-        hint: duplicate ? 'a node or key may appear only once; merge or rename the duplicate' : 'check indentation, quoting and colons near this position',
-        location: this.at(e.pos[0]),
+      const location = this.at(e.pos[0]);
+      if (e.code !== 'DUPLICATE_KEY') return problem('E_YAML_SYNTAX', `invalid YAML: ${e.message.split('\n')[0]}`, { hint: syntaxHint(this.text, location.line ?? 1), location });
+      const duplicate = duplicates.find((d) => d.again === e.pos[0]);
+      return problem('E_DUPLICATE_KEY', duplicate ? duplicateMessage(duplicate, this.file, lines) : 'a key is set twice in the same mapping', {
+        hint: `a ${duplicate?.under.length === 1 && duplicate.under[0] === 'nodes' ? 'node' : 'key'} may appear only once in a mapping: merge the two, or rename one`,
+        location,
       });
     });
     if (found.length > 0) return found;
     const mark = err.mark;
     return [
       problem('E_YAML_SYNTAX', `invalid YAML: ${err.reason ?? err.message.split('\n')[0]}`, {
-        hint: 'check indentation, quoting and colons near this position',
+        hint: syntaxHint(this.text, mark ? mark.line + 1 : 1),
         location: mark ? { file: this.file, line: mark.line + 1, col: mark.column + 1 } : { file: this.file },
       }),
     ];

@@ -22,6 +22,8 @@ export interface CheckContext {
   today: Date;
   /** where a node's key is set in chain.yaml */
   locate: (node: string, key?: string) => Location;
+  /** every built node's Dockerfile, for checks that follow a node's parents (the user it inherits) */
+  dockerfiles?: Record<string, NodeDockerfile>;
 }
 
 export interface Finding {

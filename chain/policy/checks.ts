@@ -6,6 +6,7 @@ import path from 'node:path';
 import { parseFamiliarName } from '@swimlane/docker-reference';
 import type { ChainNode } from '../core/model.js';
 import { noSecrets } from './check-secrets.js';
+import { nonRootUser } from './check-user.js';
 import { at, instructions, type Check, type Finding } from './check-types.js';
 
 export type { Check, CheckContext, Finding, NodeFacts } from './check-types.js';
@@ -63,19 +64,7 @@ export const CHECKS: Record<string, Check> = {
 
   'no-secrets': noSecrets,
 
-  'non-root-user': {
-    params: [],
-    run(facts) {
-      const info = facts.dockerfile?.info;
-      if (!info) return [];
-      const users = info.instructions.filter((i) => i.keyword === 'USER' && i.stage === info.stageCount - 1);
-      const last = users.at(-1);
-      const user = last?.args.trim().split(':')[0];
-      if (last && user !== 'root' && user !== '0') return [];
-      const where = last ? at(facts, last) : { file: facts.dockerfile?.file ?? '', line: 1, col: 1 };
-      return [{ message: last ? `the image ends as ${last.args.trim()}` : 'the image ends as root (no USER in its final stage)', hint: 'end the final stage with USER <non-root uid>', location: where }];
-    },
-  },
+  'non-root-user': nonRootUser,
 
   'no-remote-fetch': {
     params: [],

@@ -21,6 +21,7 @@ export async function lintChain(
     config: loaded.config,
     graph: chainGraph(loaded.config),
     today: opts.today,
+    dockerfiles: loaded.dockerfiles,
     locate: (node, key) => loaded.source.locate(key ? ['nodes', node, key] : ['nodes', node], key ? 'value' : 'key'),
   });
   return { ...result, ageChecked };

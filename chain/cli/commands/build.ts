@@ -1,24 +1,23 @@
 /** `chain build`: one run at a time per chain; builds, tests and promotes what the plan says. */
-import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { buildChain, buildExitCode } from '../../app/build-chain.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Violation } from '../../policy/model.js';
 import { chainFile, positiveInt, type CommandContext, type Command } from '../command.js';
+import { DEFAULT_JOBS, DEFAULT_TEST_TIMEOUT_S } from '../defaults.js';
 import type { Options } from '../options.js';
 import { renderBuildSummary } from '../render/build.js';
 import { violationLine } from '../render/lint.js';
 import { displayLocation } from '../render/problems.js';
 import { progressView } from '../reporters/choose.js';
 
-/** Builds at once by default: builds wait on the engine as much as they compute. */
-export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
+export { DEFAULT_JOBS };
 
 /** What `build` and `nightly` read from the command line alike. */
 export function buildSettings(ctx: CommandContext, opts: Options) {
   return {
     jobs: positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs'),
-    testTimeoutMs: positiveInt(opts['test-timeout'], 120, 'test-timeout') * 1000,
+    testTimeoutMs: positiveInt(opts['test-timeout'], DEFAULT_TEST_TIMEOUT_S, 'test-timeout') * 1000,
     push: opts.push ?? false,
     ...(opts['sign-key'] ? { signKey: path.resolve(ctx.deps.cwd, opts['sign-key']) } : {}),
     progress: progressView(ctx.terminal, opts.verbose ?? false),

@@ -9,6 +9,7 @@ import { yamlText, type Spacing } from '../../config/yaml-text.js';
 import { planCi } from '../../app/ci.js';
 import { jobCommand } from '../ci-args.js';
 import { chainFile, positiveInt, type Command } from '../command.js';
+import { DEFAULT_PARALLELISM } from '../defaults.js';
 import type { Options } from '../options.js';
 import { argoWorkflow } from '../render/ci-argo.js';
 import { header, type CiSettings } from '../render/ci-common.js';
@@ -19,8 +20,7 @@ export const CI_FORMATS = Object.keys(ENGINE_LIMITS) as CiEngine[];
 const RENDERERS: Record<CiEngine, (p: CiPipeline, s: CiSettings) => Record<string, unknown>> = { gitlab: gitlabPipeline, github: githubWorkflow, argo: argoWorkflow };
 /** Blank lines between jobs, where jobs are mappings. */
 const SPACING: Record<CiEngine, Spacing> = { gitlab: { top: true }, github: { top: true, under: ['jobs'] }, argo: {} };
-/** Argo: tasks running at once when --parallelism is not given. */
-export const DEFAULT_PARALLELISM = 10;
+export { DEFAULT_PARALLELISM };
 /** The largest workflow file GitHub starts runs from (docs.github.com/actions/reference/limits). */
 const GITHUB_MAX_BYTES = 512_000;
 

@@ -5,9 +5,10 @@
 import { pruneChain, type KeptStoreImage, type PrunedImage, type PruneResult } from '../../app/prune.js';
 import { isFingerprintTag, tagOf } from '../../core/prune.js';
 import { chainFile, positiveInt, type Command } from '../command.js';
+import { DEFAULT_KEEP } from '../defaults.js';
 import { table } from '../render/table.js';
 
-export const DEFAULT_KEEP = 3;
+export { DEFAULT_KEEP };
 
 export const command: Command<PruneResult> = {
   async run(ctx) {
