@@ -80,7 +80,10 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
         problems.push(problem('E_FROM_MISMATCH', `node ${name}: the Dockerfile uses ${use.ref} (${keyword}), which is not in its from: (${[...declared].join(', ') || 'none'})`, { hint: `add ${use.ref} to from: in chain.yaml, or change the Dockerfile`, location }));
       }
     } else {
-      problems.push(undeclaredImage(config, name, keyword, use.ref, declared, location));
+      const meant = nodeOfImage(config, use.ref);
+      // A parent named by its image reference is used, if wrongly: one problem, not two.
+      if (meant) used.add(meant);
+      problems.push(undeclaredImage(config, name, keyword, use.ref, meant, declared, location));
     }
   }
   for (const hazard of classicBuilderHazards(dockerfile.text, dockerfile.info)) {
@@ -99,8 +102,7 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
  * own `acme/httpd:2.4.0`, its published `<registry>/httpd`, or an external node's reference), the
  * hint names the node to write instead; when it is a near miss of a node's name, that name.
  */
-function undeclaredImage(config: ChainConfig, name: string, keyword: string, ref: string, declared: Set<string>, location: Location): Problem {
-  const node = nodeOfImage(config, ref);
+function undeclaredImage(config: ChainConfig, name: string, keyword: string, ref: string, node: string | undefined, declared: Set<string>, location: Location): Problem {
   const instruction = keyword === 'FROM' ? 'FROM' : 'COPY --from=';
   if (node) {
     const what = config.nodes[node]?.kind === 'external' ? `the image of the external node ${node}` : `the chain's own image of ${node}`;

@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { problem, type Problem } from '../core/errors.js';
 import { hintWith } from '../core/suggest.js';
+import { yamlQuoted } from './yaml-hints.js';
 import type { YamlSource } from './yaml-source.js';
 
 const validators = createRequire(import.meta.url)('../../schemas/validators.cjs') as Record<'chain' | 'layer' | 'policy', ValidateFunction>;
@@ -94,7 +95,7 @@ function anyOfProblem(path: (string | number)[], where: string, source: YamlSour
     const entry = mapped >= 0 ? items[mapped] : undefined;
     const text = entry ? Object.entries(entry as Record<string, unknown>).map(([k, v]) => `${k}: ${v === null ? '' : String(v)}`)[0] : undefined;
     return problem('E_SCHEMA', `${where} must be a command or a list of commands${text ? `, but YAML read '${text}' as a key and its value` : ''}`, {
-      hint: text ? `a command holding ': ' must be quoted: - ${JSON.stringify(text)}` : 'e.g. test: ["wget -qO- http://localhost:8080/"]',
+      hint: text ? `a command holding ': ' must be quoted: - ${yamlQuoted(text)}` : 'e.g. test: ["wget -qO- http://localhost:8080/"]',
       location,
     });
   }

@@ -21,13 +21,18 @@ export function syntaxHint(text: string, line: number): string {
   const holdsColon = /:\s/.test(value);
   if (key === 'from') return 'from: names parent nodes: from: corebuild@^1, or a list: from: [httpd@^2, runtime@^1]';
   if (key === 'test' || (key === undefined && holdsColon && /^\s*-\s/.test(lineText))) {
-    return `a command holding ': ' must be quoted, or YAML reads it as a key: ${key ? 'test: ' : '- '}${JSON.stringify(unquoted(value))}`;
+    return `a command holding ': ' must be quoted, or YAML reads it as a key: ${key ? 'test: ' : '- '}${yamlQuoted(unquoted(value))}`;
   }
-  if (holdsColon && key) return `a value holding ': ' must be quoted, or YAML reads it as a key: ${key}: ${JSON.stringify(unquoted(value))}`;
+  if (holdsColon && key) return `a value holding ': ' must be quoted, or YAML reads it as a key: ${key}: ${yamlQuoted(unquoted(value))}`;
   return 'check indentation, quoting and colons near this position';
 }
 
 const unquoted = (value: string) => value.replace(/^(["'])(.*)\1$/, '$2');
+
+/** Text as a YAML string: in double quotes, or in single quotes when it holds double quotes or backslashes (shell commands often do). */
+export function yamlQuoted(text: string): string {
+  return /["\\]/.test(text) ? `'${text.replace(/'/g, "''")}'` : `"${text}"`;
+}
 
 export interface DuplicateKey {
   key: string;

@@ -11,6 +11,8 @@ interface Expected {
   location: string;
   mentions?: string;
   alsoCodes?: string[];
+  /** words the output must not hold (a hint meant for another key) */
+  absent?: string[];
 }
 
 const dir = path.join(fixturesDir, 'config');
@@ -25,6 +27,7 @@ for (const name of readdirSync(dir).sort()) {
     assert.ok(result.err.includes('hint: '), 'every problem carries a hint');
     assert.not.match(result.err, /\n\s+at /, 'no stack trace');
     if (expected.mentions) assert.ok(result.err.includes(expected.mentions), `wanted '${expected.mentions}' in:\n${result.err}`);
+    for (const text of expected.absent ?? []) assert.not.ok(result.err.includes(text), `'${text}' does not belong in:\n${result.err}`);
     for (const code of expected.alsoCodes ?? []) assert.ok(result.err.includes(`error[${code}]`), `all problems reported together: ${code}`);
     assert.is(result.out, '', 'nothing on stdout');
   });
