@@ -92,10 +92,30 @@ export async function acquireBuildLock(stateDir: string, opts: LockOptions): Pro
     }
     if (!told) opts.onWait(holder);
     told = true;
-    opts.signal?.throwIfAborted();
-    await new Promise((resolve) => setTimeout(resolve, delay));
-    opts.signal?.throwIfAborted();
+    // An interrupt ends the wait at once, not when the holder finishes.
+    await pause(delay, opts.signal);
+    if (opts.signal?.aborted) interrupted(opts.signal, holder);
   }
+}
+
+/** Waits, or less when the signal aborts. */
+function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+  });
+}
+
+function interrupted(signal: AbortSignal, holder: LockHolder | undefined): never {
+  const why = signal.reason instanceof Error ? signal.reason.message : 'interrupted';
+  const who = holder ? ` (pid ${holder.pid} on ${holder.host})` : '';
+  return fail('E_INTERRUPTED', `${why} while waiting for another chain build on this chain${who} to finish: nothing was built`, { hint: 'the other build goes on; run chain build again when it is done (--no-wait fails at once instead of waiting)' }, ExitCode.interrupted);
 }
 
 /** Whether the lock's holder is gone: a dead process on this host, or no refresh for staleMs from another. */

@@ -1,13 +1,14 @@
 /** The build lock on the state folder, with no engine: a dead holder's lock is taken over, a live one's is not. */
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { acquireBuildLock } from '../../adapters/lock.js';
 import type { ChainError } from '../../core/errors.js';
-import { removeDirs, tempDir } from '../helpers.js';
+import { removeDirs, repoRoot, tempDir } from '../helpers.js';
 
 test('a lock whose holder died is taken over, not waited on forever', async () => {
   const dir = tempDir();
@@ -79,6 +80,48 @@ test('a holder whose lock is taken from it is told, so it stops', async () => {
   assert.ok(lost, 'onLost was called');
   await release();
   removeDirs(dir);
+});
+
+/** Runs a process to its end, with what it printed; `onErr` sees stderr as it comes. */
+function watch(child: ChildProcess, onErr: (text: string) => void = () => undefined): Promise<{ code: number | null; signal: string | null; err: string }> {
+  let err = '';
+  child.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+    onErr(err);
+  });
+  return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, err })));
+}
+
+test('SIGTERM stops a build that waits for the lock at once: exit 130, one line, nothing built', async () => {
+  const dir = tempDir();
+  writeFileSync(path.join(dir, 'chain.yaml'), 'version: 1\nname: waiter\nteams: { ops: { members: [ops@x.example] } }\nnodes:\n  base: { tier: base, owner: ops, image: vendor/busybox:1.35 }\n');
+  const lockModule = pathToFileURL(path.join(repoRoot, 'dist/chain/adapters/lock.js')).href;
+  // The holder: another process holding the chain's build lock until it is killed.
+  const holder = spawn(process.execPath, ['--input-type=module', '-e', `const { acquireBuildLock } = await import(${JSON.stringify(lockModule)}); await acquireBuildLock(${JSON.stringify(path.join(dir, '.chain'))}, { noWait: true, onWait: () => {} }); console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    await new Promise<void>((resolve, reject) => {
+      holder.stdout?.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+      holder.on('exit', () => reject(new Error('the holder did not take the lock')));
+    });
+    const waiter = spawn(process.execPath, [path.join(repoRoot, 'dist/chain/main.js'), 'build', '--file', path.join(dir, 'chain.yaml')], { cwd: dir, env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let sentAt = 0;
+    const result = await watch(waiter, (err) => {
+      if (!sentAt && err.includes('waiting for another chain build on this chain to finish')) {
+        sentAt = Date.now();
+        waiter.kill('SIGTERM');
+      }
+    });
+    const took = Date.now() - sentAt;
+    assert.ok(sentAt > 0, `the waiter said it waits:\n${result.err}`);
+    assert.is(result.code, 130, result.err);
+    assert.ok(took < 1500, `it stopped waiting at once, not when the holder finished (${took} ms)`);
+    assert.match(result.err, new RegExp(`error\\[E_INTERRUPTED\\]: SIGTERM while waiting for another chain build on this chain \\(pid ${holder.pid} on [^)]+\\) to finish: nothing was built`));
+    assert.not.match(result.err, /internal error|\n\s+at /);
+    assert.is(holder.exitCode, null, 'the holder goes on');
+  } finally {
+    holder.kill('SIGKILL');
+    removeDirs(dir);
+  }
 });
 
 test.run();
