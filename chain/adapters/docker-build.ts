@@ -14,12 +14,43 @@ export interface BuildOptions extends RunControl {
   nocache?: boolean;
 }
 
+/** The step a build failed at, as the classic builder numbers them (every instruction, from 1), with its last lines of output. */
+export interface FailedStep {
+  /** 1-based: the n-th instruction of the Dockerfile */
+  index: number;
+  /** the instruction as the engine echoed it, `RUN make` */
+  text: string;
+  /** the step's last lines of output (stdout and stderr), at most STEP_TAIL */
+  output: string[];
+}
+
+/** How many of a failed step's last output lines are kept for the summary (the log has them all). */
+export const STEP_TAIL = 10;
+
 /** A build that the engine ran and that failed: the node fails, the run goes on. */
 export class BuildFailedError extends Error {
-  constructor(message: string) {
+  readonly step: FailedStep | undefined;
+  constructor(message: string, step?: FailedStep) {
     super(message);
     this.name = 'BuildFailedError';
+    this.step = step;
   }
+}
+
+/** Follows the builder's lines: which step runs, and the last lines it printed. */
+export function stepTracker(): { line(line: string): void; step(): FailedStep | undefined } {
+  let current: FailedStep | undefined;
+  return {
+    line(line) {
+      const step = /^Step (\d+)\/\d+ : (.*)$/s.exec(line);
+      if (step) current = { index: Number(step[1]), text: step[2] as string, output: [] };
+      else if (current && !/^ ---> |^Removing intermediate container /.test(line)) {
+        current.output.push(line);
+        if (current.output.length > STEP_TAIL) current.output.shift();
+      }
+    },
+    step: () => current,
+  };
 }
 
 /** The image ID of a build stream's events, or the engine's error (pure; tested on fixtures). */
@@ -55,16 +86,19 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildO
   // so we remove it ourselves.
   let stepContainer: string | undefined;
   let stepImage: string | undefined;
+  const steps = stepTracker();
   let events: ProgressEvent[];
   try {
     events = await followProgress(docker, stream, (event) => {
       const text = event.stream ?? event.status ?? event.errorDetail?.message ?? '';
-      for (const line of text.split('\n')) {
+      for (const raw of text.split('\n')) {
+        // The classic builder wraps stderr in ESC[91m ... ESC[0m.
+        const line = stripVTControlCharacters(raw);
         if (line.trim() === '') continue;
         stepContainer = /Running in ([0-9a-f]{12,64})/.exec(line)?.[1] ?? stepContainer;
         stepImage = /^ ---> ([0-9a-f]{12,64})$/.exec(line)?.[1] ?? stepImage;
-        // The classic builder wraps stderr in ESC[91m ... ESC[0m.
-        opts.onLine?.(stripVTControlCharacters(line));
+        if (event.stream !== undefined) steps.line(line);
+        opts.onLine?.(line);
       }
     });
   } catch (err) {
@@ -74,7 +108,7 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildO
     throw opts.signal.reason;
   }
   const result = buildResult(events);
-  if ('error' in result) throw new BuildFailedError(result.error);
+  if ('error' in result) throw new BuildFailedError(result.error, steps.step());
   return result.id;
 }
 

@@ -15,7 +15,7 @@ import { runTestContainer, type TestOptions, type TestResult } from './docker-te
 import { engineCall, statusOf } from './engine-calls.js';
 import { registryDown } from './registry-errors.js';
 
-export { BuildFailedError, buildResult, type BuildOptions } from './docker-build.js';
+export { BuildFailedError, buildResult, stepTracker, STEP_TAIL, type BuildOptions, type FailedStep } from './docker-build.js';
 export type { TestOptions, TestResult } from './docker-test-run.js';
 
 export class DockerEngine {

@@ -15,8 +15,10 @@ export interface NodeResult {
   durationMs: number;
   /** the node's build and test log, when it was built or tried */
   log?: string;
-  /** the first line of the error, for failed nodes */
+  /** the first line of the error, for failed nodes; a failed build step starts with its Dockerfile's file:line */
   error?: string;
+  /** a failed build: the step it stopped at (its Dockerfile line, when known) and that step's last lines of output */
+  failedStep?: { file?: string; line?: number; instruction: string; output: string[] };
   /** a stable code for failures chain itself decides (E_PARENT_NOT_CURRENT, E_BASE_MISSING) */
   code?: string;
   /**

@@ -12,6 +12,7 @@ import { promote } from './promote.js';
 import type { RunState } from './run-state.js';
 import type { ExecuteOptions } from './build-types.js';
 import { buildNode } from './build-node.js';
+import { describeFailure } from './failed-step.js';
 
 export async function runNode(run: RunState, options: ExecuteOptions, name: string): Promise<void> {
   if (run.stopped) return run.cancel(name);
@@ -81,7 +82,8 @@ function failNode(run: RunState, options: ExecuteOptions, result: Omit<NodeResul
     throw err;
   }
   const message = err instanceof ChainError ? (err.problems[0]?.message ?? err.message) : err.message;
-  run.finish({ ...result, status: 'failed', error: message.split('\n')[0] as string });
+  const failure = err instanceof BuildFailedError ? describeFailure(message, err.step, run.inputs.dockerfiles[result.name], run.inputs.config.root) : { error: message.split('\n')[0] as string };
+  run.finish({ ...result, status: 'failed', ...failure });
   run.blockDescendants(result.name);
   if (options.failFast) run.stop.abort(new Error('fail-fast'));
 }

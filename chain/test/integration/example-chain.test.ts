@@ -113,7 +113,10 @@ it('a failing build fails its node, blocks only its descendants, leaves no conta
   assert.is(code, 1);
   assert.equal(statuses(summary), { corebuild: 'up-to-date', httpd: 'failed', runtime: 'up-to-date', docs: 'blocked', report: 'up-to-date', site: 'blocked' });
   const httpd = summary.nodes.find((n) => n.name === 'httpd');
-  assert.match(httpd?.error ?? '', /returned a non-zero code: 3/);
+  // The summary says which Dockerfile line failed and what the step printed last.
+  assert.is(httpd?.error, 'layers/middleware/httpd/Dockerfile:10: RUN exited with code 3');
+  assert.equal(httpd?.failedStep?.output, ['broken']);
+  assert.is(httpd?.failedStep?.line, 10);
   assert.ok(httpd?.log?.endsWith('.chain/logs/httpd.log'));
   assert.equal(summary.nodes.find((n) => n.name === 'site')?.blockedBy, 'httpd');
   // The failed RUN step's container is named in httpd's log: neither it nor a test container is left.
