@@ -3,6 +3,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# The script that sourced this, and its arguments: run again in the docker group (ensure_engine_access).
+CHAIN_SCRIPT="$(cd "$(dirname "$0")" && pwd)/$(basename "$0")"
+CHAIN_SCRIPT_ARGS=("$@")
 VENDOR_BASE="${CHAIN_VENDOR_BASE:-vendor/busybox:1.35}"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
@@ -21,12 +24,39 @@ apt_packages() {
 ensure_engine() {
   if docker info >/dev/null 2>&1; then return 0; fi
   apt_packages docker.io
-  if ! docker info >/dev/null 2>&1; then
+  # Whether the engine runs is asked as root: a user outside the docker group cannot tell.
+  if ! as_root docker info >/dev/null 2>&1; then
     log "starting the Docker Engine"
     as_root sh -c 'nohup dockerd --host=unix:///var/run/docker.sock >/var/log/chain-dockerd.log 2>&1 &'
-    for _ in $(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    for _ in $(seq 1 60); do as_root docker info >/dev/null 2>&1 && break; sleep 0.5; done
   fi
-  docker info >/dev/null 2>&1 || { log "the Docker Engine did not start: see /var/log/chain-dockerd.log"; exit 36; }
+  as_root docker info >/dev/null 2>&1 || { log "the Docker Engine did not start: see /var/log/chain-dockerd.log"; exit 36; }
+  docker info >/dev/null 2>&1 || ensure_engine_access
+}
+
+# The engine runs, but this user may not use it: its socket is root's and the docker group's, and
+# chain talks to it directly (as the docker CLI does). A user who may use sudo is added to the
+# docker group, and the script goes on in that group at once (sg docker); later logins have it.
+# Membership of the docker group is as good as root on this machine (a container can mount / and
+# write anywhere): CHAIN_NO_DOCKER_GROUP=1 refuses it, and then the scripts must run as root.
+ensure_engine_access() {
+  local user; user="$(id -un)"
+  if [ -n "${CHAIN_IN_DOCKER_GROUP:-}" ]; then
+    log "the docker group did not give $user the Docker Engine: $(docker info 2>&1 | tail -n 1)"; exit 37
+  fi
+  if [ -n "${CHAIN_NO_DOCKER_GROUP:-}" ]; then
+    log "$user may not use the Docker Engine (only root and the docker group may) and CHAIN_NO_DOCKER_GROUP is set:"
+    log "run this as root instead (sudo -i, then $CHAIN_SCRIPT from a clone root owns), or join the group: sudo usermod -aG docker $user"
+    exit 37
+  fi
+  if ! id -nG "$user" | tr ' ' '\n' | grep -qx docker; then
+    log "adding $user to the docker group, so that chain can use the Docker Engine: members are root on this machine in effect"
+    log "(sudo gpasswd -d $user docker takes it back; CHAIN_NO_DOCKER_GROUP=1 runs nothing instead)"
+    as_root usermod -aG docker "$user"
+  fi
+  log "going on in the docker group (sg docker); new logins of $user have it"
+  export CHAIN_IN_DOCKER_GROUP=1
+  exec sg docker -c "$(printf '%q ' "$CHAIN_SCRIPT" "${CHAIN_SCRIPT_ARGS[@]}")"
 }
 
 # The vendor base image, made locally from Debian's busybox-static: no internet registry is reachable.

@@ -147,7 +147,7 @@ it('the example chain passes its own policies; build refuses a node that breaks 
   const before = await engine.imagesByTag(name);
   const r = await runCli(['build'], { cwd: dir, engine });
   assert.is(r.code, 1);
-  assert.match(r.err, /error\[E_POLICY\]: non-root: site: the image ends as root/);
+  assert.match(r.err, /error\[E_POLICY\]: non-root: site: the image runs as root: its final stage ends with USER root/);
   assert.match(r.err, /--> layers\/app\/site\/Dockerfile:5:1/);
   assert.is(r.out, '', 'nothing was built');
   assert.equal(await engine.imagesByTag(name), before);

@@ -114,7 +114,7 @@ it('a run stopped before building (a policy refusal) still reports, and leaves p
   assert.is(r.code, 1);
   assert.match(r.err, /error\[E_POLICY\]: non-root: site/);
   assert.is(received.at(-1)?.ok, false);
-  assert.match(received.at(-1)?.error ?? '', /^E_POLICY: non-root: site: the image ends as root/);
+  assert.match(received.at(-1)?.error ?? '', /^E_POLICY: non-root: site: the image runs as root: its final stage ends with USER root/);
   assert.is(pinOf(), pinned, 'the pin is back: the next night retries');
   assert.is(git(dir, 'diff', '--stat'), versions, 'no version bump left behind');
 });
