@@ -25,11 +25,12 @@ export async function run(argv: string[], io: ProcessIo): Promise<ExitCode> {
     }
     const spec = Object.hasOwn(commands, name) ? commands[name] : undefined;
     if (!spec) return unknownCommand(name);
-    const opts = commandOptions(line, name, spec);
-    if (opts.help) {
+    // Asking for help wins over mistakes on the same line: help is what explains them.
+    if (line.tokens.some((t) => t.name === 'help' && t.value === undefined)) {
       io.out(helpText(name, spec));
       return ExitCode.ok;
     }
+    const opts = commandOptions(line, name, spec);
     const { command } = await spec.load();
     const outcome = await command.run({ args: line.args, opts, deps: createDeps(io), terminal: createTerminal(io) });
     io.out(opts.json ? JSON.stringify(command.json ? command.json(outcome.data) : outcome.data, null, 2) : command.render(outcome.data, { cwd: io.cwd, opts }));

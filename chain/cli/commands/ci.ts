@@ -5,6 +5,7 @@
  */
 import { ENGINE_LIMITS, type CiEngine, type CiPipeline } from '../../core/pipeline.js';
 import { fail } from '../../core/errors.js';
+import { hintWith } from '../../core/suggest.js';
 import { yamlText, type Spacing } from '../../config/yaml-text.js';
 import { planCi } from '../../app/ci.js';
 import { jobCommand } from '../ci-args.js';
@@ -70,6 +71,6 @@ export const command: Command<CiOutput> = {
 function formatOf(opts: Options): CiEngine {
   const format = opts.format;
   if (format === undefined) fail('E_USAGE', 'chain ci needs --format', { hint: `formats: ${CI_FORMATS.join(', ')}` });
-  if (!(CI_FORMATS as string[]).includes(format)) fail('E_USAGE', `unknown CI format '${format}'`, { hint: `formats: ${CI_FORMATS.join(', ')}` });
+  if (!(CI_FORMATS as string[]).includes(format)) fail('E_USAGE', `unknown CI format '${format}'`, { hint: hintWith(format, CI_FORMATS, `formats: ${CI_FORMATS.join(', ')}`) });
   return format as CiEngine;
 }

@@ -1,5 +1,6 @@
 /** `chain graph`: the graph by tier with owners. */
 import { fail } from '../../core/errors.js';
+import { hintWith } from '../../core/suggest.js';
 import { chainGraph } from '../../core/graph.js';
 import { openChain } from '../../app/open.js';
 import { chainFile, type Command } from '../command.js';
@@ -16,6 +17,6 @@ export const command: Command<GraphData> = {
 
 function formatOf(opts: { format?: string; json?: boolean }): GraphFormat {
   const format = (opts.format ?? (opts.json ? 'json' : 'text')) as GraphFormat;
-  if (!GRAPH_FORMATS.includes(format)) fail('E_USAGE', `unknown graph format '${format}'`, { hint: `formats: ${GRAPH_FORMATS.join(', ')}` });
+  if (!GRAPH_FORMATS.includes(format)) fail('E_USAGE', `unknown graph format '${format}'`, { hint: hintWith(format, GRAPH_FORMATS, `formats: ${GRAPH_FORMATS.join(', ')}`) });
   return format;
 }

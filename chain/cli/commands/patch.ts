@@ -4,6 +4,7 @@
  * versions; a child whose range refuses one is reported as needing its team's consent.
  */
 import { fail } from '../../core/errors.js';
+import { hintWith } from '../../core/suggest.js';
 import { chainGraph } from '../../core/graph.js';
 import type { ChainNode } from '../../core/model.js';
 import type { Plan } from '../../core/plan.js';
@@ -27,7 +28,7 @@ export const command: Command<PatchResult> = {
     const node = loaded.config.nodes[target];
     if (node?.kind !== 'built' || !node.version) return fail('E_NO_VERSION', `node ${target} has no version to bump`, { hint: 'give it a version in its layer.yaml', location: loaded.source.locate(['nodes', target], 'key') });
     const level = (opts.level ?? 'patch') as Level;
-    if (!LEVELS.includes(level)) fail('E_USAGE', `unknown level '${level}'`, { hint: `levels: ${LEVELS.join(', ')}` });
+    if (!LEVELS.includes(level)) fail('E_USAGE', `unknown level '${level}'`, { hint: hintWith(level, LEVELS, `levels: ${LEVELS.join(', ')}`) });
     const result = cascade(loaded.config, chainGraph(loaded.config), target, level);
     const versions = Object.fromEntries(result.changes.map((c) => [c.node, c.to]));
     const reason = opts.reason ?? `${level} bump of ${target} to ${versions[target]}`;

@@ -24,6 +24,9 @@ test('chain help <command> is chain <command> --help; an unknown one is a usage 
   assert.is(a.code, 0);
   assert.is(a.out, b.out);
   assert.is(a.out, c.out);
+  const despite = await runCli(['build', '--jbos', '-h'], { cwd: repoRoot });
+  assert.is(despite.code, 0, 'help wins over a mistake on the same line');
+  assert.is(despite.out, a.out);
   const bad = await runCli(['help', 'pland'], { cwd: repoRoot });
   assert.is(bad.code, 2);
   assert.match(bad.err, /^error\[E_USAGE\]: unknown command 'pland': did you mean plan\?/);
