@@ -81,8 +81,10 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
       }
     } else {
       const meant = nodeOfImage(config, use.ref);
-      // A parent named by its image reference is used, if wrongly: one problem, not two.
+      // A parent named by its image reference (or with a tag) is used, if wrongly: one problem, not two.
+      const tagged = use.ref.split(/[:@]/)[0] as string;
       if (meant) used.add(meant);
+      else if (tagged !== use.ref && Object.hasOwn(config.nodes, tagged)) used.add(tagged);
       problems.push(undeclaredImage(config, name, keyword, use.ref, meant, declared, location));
     }
   }
@@ -109,6 +111,14 @@ function undeclaredImage(config: ChainConfig, name: string, keyword: string, ref
     const add = declared.has(node) ? '' : `, and add ${node} to its from: in chain.yaml`;
     return problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${ref} names ${what} by its reference`, {
       hint: `write ${instruction}${keyword === 'FROM' ? ' ' : ''}${node} (the node's name): chain pins it to the exact image of ${node}${add}`,
+      location,
+    });
+  }
+  // `FROM httpd:2.4` for the node httpd: the version is from:'s to choose, not the Dockerfile's.
+  const bare = ref.split(/[:@]/)[0] as string;
+  if (bare !== ref && Object.hasOwn(config.nodes, bare)) {
+    return problem('E_FROM_UNDECLARED', `node ${name}: ${keyword} ${ref} names the node ${bare} with a tag or digest`, {
+      hint: `write ${instruction}${keyword === 'FROM' ? ' ' : ''}${bare} (the node's name alone): which versions of ${bare} it accepts goes in from: (${bare}@^1)`,
       location,
     });
   }
