@@ -115,7 +115,7 @@ function pause(ms: number, signal: AbortSignal | undefined): Promise<void> {
 function interrupted(signal: AbortSignal, holder: LockHolder | undefined): never {
   const why = signal.reason instanceof Error ? signal.reason.message : 'interrupted';
   const who = holder ? ` (pid ${holder.pid} on ${holder.host})` : '';
-  return fail('E_INTERRUPTED', `${why} while waiting for another chain build on this chain${who} to finish: nothing was built`, { hint: 'the other build goes on; run chain build again when it is done (--no-wait fails at once instead of waiting)' }, ExitCode.interrupted);
+  return fail('E_INTERRUPTED', `${why} while waiting for another chain build on this chain${who} to finish: nothing was done`, { hint: 'the other build goes on; run the command again once it is done (chain build --no-wait fails at once instead of waiting)' }, ExitCode.interrupted);
 }
 
 /** Whether the lock's holder is gone: a dead process on this host, or no refresh for staleMs from another. */

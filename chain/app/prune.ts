@@ -62,7 +62,7 @@ export interface PruneResult {
 export async function pruneChain(deps: AppDeps, file: string, request: PruneRequest): Promise<PruneResult> {
   // A build adds images while it runs: --apply waits for it, and no build starts until it is done.
   const release = request.apply
-    ? await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), { noWait: false, onWait: () => deps.note('waiting for the chain build running on this chain to finish...') })
+    ? await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), { noWait: false, onWait: () => deps.note('waiting for the chain build running on this chain to finish...'), ...(deps.signal ? { signal: deps.signal } : {}) })
     : undefined;
   try {
     const { plan, world, engine } = await planFile(deps, file, { targets: request.targets });

@@ -5,6 +5,7 @@
  */
 import { ExitCode, fail } from '../../core/errors.js';
 import type { SourceSpec } from '../../core/model.js';
+import { hintWith } from '../../core/suggest.js';
 import { openChain } from '../../app/open.js';
 import { LOCK_FILE, writeLock } from '../../adapters/pins.js';
 import { fetchSources } from '../../adapters/sources.js';
@@ -22,7 +23,7 @@ export const command: Command<UpdateResult> = {
     const file = chainFile(ctx);
     const { config, ...loaded } = await openChain(file);
     const pinned = Object.values(config.nodes).filter((n) => n.kind === 'external' || n.source).map((n) => n.name);
-    for (const t of ctx.args) if (!pinned.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is neither an external node nor one with a team repository`, { hint: `pinned nodes: ${pinned.join(', ')}` });
+    for (const t of ctx.args) if (!pinned.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is neither an external node nor one with a team repository`, { hint: hintWith(t, pinned, `pinned nodes: ${pinned.join(', ')}`) });
     const engine = await ctx.deps.engine();
     await engine.ping();
     const { lock, previous, drift } = await resolvePins({ config, ...loaded }, { engine, registry: ctx.deps.registry }, ctx.args);

@@ -92,36 +92,38 @@ function watch(child: ChildProcess, onErr: (text: string) => void = () => undefi
   return new Promise((resolve) => child.on('exit', (code, signal) => resolve({ code, signal, err })));
 }
 
-test('SIGTERM stops a build that waits for the lock at once: exit 130, one line, nothing built', async () => {
-  const dir = tempDir();
-  writeFileSync(path.join(dir, 'chain.yaml'), 'version: 1\nname: waiter\nteams: { ops: { members: [ops@x.example] } }\nnodes:\n  base: { tier: base, owner: ops, image: vendor/busybox:1.35 }\n');
-  const lockModule = pathToFileURL(path.join(repoRoot, 'dist/chain/adapters/lock.js')).href;
-  // The holder: another process holding the chain's build lock until it is killed.
-  const holder = spawn(process.execPath, ['--input-type=module', '-e', `const { acquireBuildLock } = await import(${JSON.stringify(lockModule)}); await acquireBuildLock(${JSON.stringify(path.join(dir, '.chain'))}, { noWait: true, onWait: () => {} }); console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
-  try {
-    await new Promise<void>((resolve, reject) => {
-      holder.stdout?.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
-      holder.on('exit', () => reject(new Error('the holder did not take the lock')));
-    });
-    const waiter = spawn(process.execPath, [path.join(repoRoot, 'dist/chain/main.js'), 'build', '--file', path.join(dir, 'chain.yaml')], { cwd: dir, env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let sentAt = 0;
-    const result = await watch(waiter, (err) => {
-      if (!sentAt && err.includes('waiting for another chain build on this chain to finish')) {
-        sentAt = Date.now();
-        waiter.kill('SIGTERM');
-      }
-    });
-    const took = Date.now() - sentAt;
-    assert.ok(sentAt > 0, `the waiter said it waits:\n${result.err}`);
-    assert.is(result.code, 130, result.err);
-    assert.ok(took < 1500, `it stopped waiting at once, not when the holder finished (${took} ms)`);
-    assert.match(result.err, new RegExp(`error\\[E_INTERRUPTED\\]: SIGTERM while waiting for another chain build on this chain \\(pid ${holder.pid} on [^)]+\\) to finish: nothing was built`));
-    assert.not.match(result.err, /internal error|\n\s+at /);
-    assert.is(holder.exitCode, null, 'the holder goes on');
-  } finally {
-    holder.kill('SIGKILL');
-    removeDirs(dir);
-  }
-});
+for (const argv of [['build'], ['prune', '--apply']]) {
+  test(`SIGTERM stops chain ${argv.join(' ')} waiting for the lock at once: exit 130, one line, nothing done`, async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'chain.yaml'), 'version: 1\nname: waiter\nteams: { ops: { members: [ops@x.example] } }\nnodes:\n  base: { tier: base, owner: ops, image: vendor/busybox:1.35 }\n');
+    const lockModule = pathToFileURL(path.join(repoRoot, 'dist/chain/adapters/lock.js')).href;
+    // The holder: another process holding the chain's build lock until it is killed.
+    const holder = spawn(process.execPath, ['--input-type=module', '-e', `const { acquireBuildLock } = await import(${JSON.stringify(lockModule)}); await acquireBuildLock(${JSON.stringify(path.join(dir, '.chain'))}, { noWait: true, onWait: () => {} }); console.log('held'); setInterval(() => {}, 1000);`], { stdio: ['ignore', 'pipe', 'inherit'] });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        holder.stdout?.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
+        holder.on('exit', () => reject(new Error('the holder did not take the lock')));
+      });
+      const waiter = spawn(process.execPath, [path.join(repoRoot, 'dist/chain/main.js'), ...argv, '--file', path.join(dir, 'chain.yaml')], { cwd: dir, env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let sentAt = 0;
+      const result = await watch(waiter, (err) => {
+        if (!sentAt && /waiting for (another|the) chain build (on|running on) this chain/.test(err)) {
+          sentAt = Date.now();
+          waiter.kill('SIGTERM');
+        }
+      });
+      const took = Date.now() - sentAt;
+      assert.ok(sentAt > 0, `the waiter said it waits:\n${result.err}`);
+      assert.is(result.code, 130, result.err);
+      assert.ok(took < 1500, `it stopped waiting at once, not when the holder finished (${took} ms)`);
+      assert.match(result.err, new RegExp(`error\\[E_INTERRUPTED\\]: SIGTERM while waiting for another chain build on this chain \\(pid ${holder.pid} on [^)]+\\) to finish: nothing was done`));
+      assert.not.match(result.err, /internal error|\n\s+at /);
+      assert.is(holder.exitCode, null, 'the holder goes on');
+    } finally {
+      holder.kill('SIGKILL');
+      removeDirs(dir);
+    }
+  });
+}
 
 test.run();
