@@ -54,4 +54,36 @@ test('two keys set twice are each named with where they were first set', async (
   removeDirs(root);
 });
 
+test('schema problems and graph problems in one run, without problems made up about what the schema refused', async () => {
+  const root = tempDir();
+  mkdirSync(path.join(root, 'core'));
+  writeFileSync(path.join(root, 'core', 'Dockerfile'), 'FROM base\n');
+  mkdirSync(path.join(root, 'web'));
+  writeFileSync(path.join(root, 'web', 'Dockerfile'), 'FROM core\n');
+  writeFileSync(
+    path.join(root, 'chain.yaml'),
+    [
+      'version: 1',
+      'name: x',
+      'teams:',
+      '  ops: { members: [not an address] }',
+      '  web: { members: [web@x.example] }',
+      'nodes:',
+      '  base: { tier: base, owner: ops, image: vendor/b:1 }',
+      '  core: { tier: core, owner: ops, path: core, from: base, version: [1] }',
+      '  web: { tier: app, owner: web, path: web, from: [core, jobs] }',
+      '  team: { tier: app, owner: web, source: { git: "https://git.x.example/t.git", ref: main }, from: core }',
+      '',
+    ].join('\n'),
+  );
+  const r = await runCli(['plan'], { cwd: root, engine: absentEngine() });
+  assert.is(r.code, 2, r.err);
+  const codes = [...r.err.matchAll(/error\[(\w+)\]/g)].map((m) => m[1]);
+  assert.equal(codes, ['E_TEAM_MEMBER', 'E_SCHEMA', 'E_UNKNOWN_PARENT'], r.err);
+  assert.match(r.err, /node web: parent 'jobs' is not a node/);
+  // core (refused by the schema) and team (a team repository, not fetched on this path) are declared: nobody is told they are missing.
+  assert.not.match(r.err, /'core' is not a node|FROM core names|E_UNKNOWN_TEAM|E_SOURCE_NOT_FETCHED/);
+  removeDirs(root);
+});
+
 test.run();
