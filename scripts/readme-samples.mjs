@@ -43,10 +43,46 @@ function exampleCopy(name) {
   return dir;
 }
 
+/** The example with a registry that is not there (chain ci then makes every node a job, as before a first build). */
+function withRegistry(dir) {
+  const file = path.join(dir, 'chain.yaml');
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^name: (.*)$/m, 'name: $1\nregistry: registry.acme.example/$1'));
+  return dir;
+}
+
+/** A long output with the lines from `start` up to `end` (or the end) replaced by one comment line. */
+function elide(text, start, end, comment) {
+  const lines = text.split('\n');
+  const from = lines.findIndex((l) => start.test(l));
+  const to = end ? lines.findIndex((l, i) => i > from && end.test(l)) : lines.length;
+  if (from < 0 || to < 0) throw new Error(`cannot cut the sample at ${start}`);
+  return [...lines.slice(0, from), comment, ...lines.slice(to)].join('\n');
+}
+
+const SIGNED = ['--chain-args=--sign-key "$CHAIN_SIGN_KEY"'];
+
 /** Each sample: whether it needs the engine, and how to make it (given a fresh copy of the example). */
 const SAMPLES = {
   // The error format: a Dockerfile that uses an image its node does not declare.
   error: { engine: false, make: () => chain(path.join(ROOT, 'chain/test/fixtures/config/from-mismatch'), ['plan'], 'err') },
+  'ci-gitlab': {
+    engine: false,
+    make: (copy) => elide(chain(withRegistry(copy()), ['ci', '--format', 'gitlab', ...SIGNED]), /^docs:$/, undefined, '# ... docs (needs: httpd, runtime), report (needs: runtime), site (needs: httpd), all in stage wave-3'),
+  },
+  'ci-github': {
+    engine: false,
+    make: (copy) => elide(chain(withRegistry(copy()), ['ci', '--format', 'github', ...SIGNED]), /^  httpd:$/, undefined, '  # ... httpd (needs: corebuild), runtime (needs: corebuild), docs (needs: httpd, runtime), report, site: alike'),
+  },
+  'ci-argo': {
+    engine: false,
+    make: (copy) =>
+      elide(
+        chain(withRegistry(copy()), ['ci', '--format', 'argo', '--image', 'registry.acme.example/ci/chain-runner:1', ...SIGNED]),
+        /^ {10}- name: runtime$/,
+        /^ {4}- name: build$/,
+        '          # ... runtime (dependencies: corebuild), docs (httpd, runtime), report (runtime), site (httpd)',
+      ),
+  },
   'help-patch': { engine: false, make: () => `$ chain help patch\n${chain(ROOT, ['help', 'patch'])}` },
   'graph-mermaid': { engine: false, make: (copy) => chain(copy(), ['graph', '--format', 'mermaid']) },
   'patch-major': { engine: false, make: (copy) => `$ chain patch corebuild --level major\n${chain(copy(), ['patch', 'corebuild', '--level', 'major'])}` },
