@@ -11,6 +11,9 @@ import { violationLine } from '../render/lint.js';
 import { displayLocation } from '../render/problems.js';
 import { progressView } from '../reporters/choose.js';
 
+/** The longest --test-timeout, in seconds. */
+export const MAX_TEST_TIMEOUT_S = 86_400;
+
 /** Builds at once by default: builds wait on the engine as much as they compute. */
 export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
 
@@ -18,7 +21,8 @@ export const DEFAULT_JOBS = Math.max(2, 2 * availableParallelism());
 export function buildSettings(ctx: CommandContext, opts: Options) {
   return {
     jobs: positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs'),
-    testTimeoutMs: positiveInt(opts['test-timeout'], 120, 'test-timeout') * 1000,
+    // At most a day: a test that may run longer is not a test, and the timer holds 24.8 days at most.
+    testTimeoutMs: positiveInt(opts['test-timeout'], 120, 'test-timeout', MAX_TEST_TIMEOUT_S) * 1000,
     push: opts.push ?? false,
     ...(opts['sign-key'] ? { signKey: path.resolve(ctx.deps.cwd, opts['sign-key']) } : {}),
     progress: progressView(ctx.terminal, opts.verbose ?? false),
