@@ -61,10 +61,10 @@ function checkPin(name: string, pin: unknown, nodes: LockNodes, bad: Bad, notes:
   const at = ['externals', name];
   if (!isObject(pin)) return bad(at, `the pin of ${name} is ${describe(pin)}, not {"image", "digest", "kind"}`);
   unknownKeys(pin, at, ['image', 'digest', 'kind'], bad);
-  if (typeof pin.image !== 'string' || pin.image === '') bad(pin.image === undefined ? at : [...at, 'image'], `the pin of ${name} has no image reference (image is ${describe(pin.image)})`);
-  if (pin.kind !== 'manifest' && pin.kind !== 'image-id') bad(pin.kind === undefined ? at : [...at, 'kind'], `the pin of ${name} has kind ${describe(pin.kind)}: "manifest" or "image-id"`);
+  if (typeof pin.image !== 'string' || pin.image === '') bad(pin.image === undefined ? at : [...at, 'image'], `the pin of ${name} ${has('image', pin.image)}, not an image reference`);
+  if (pin.kind !== 'manifest' && pin.kind !== 'image-id') bad(pin.kind === undefined ? at : [...at, 'kind'], `the pin of ${name} ${has('kind', pin.kind)}, not "manifest" or "image-id"`);
   else if (typeof pin.digest !== 'string' || !DIGEST[pin.kind].test(pin.digest)) {
-    bad(pin.digest === undefined ? at : [...at, 'digest'], `the pin of ${name} has digest ${describe(pin.digest)}, not ${pin.kind === 'manifest' ? 'repository@sha256:<64 hex>' : 'sha256:<64 hex>'}`);
+    bad(pin.digest === undefined ? at : [...at, 'digest'], `the pin of ${name} ${has('digest', pin.digest)}, not ${pin.kind === 'manifest' ? 'repository@sha256:<64 hex>' : 'sha256:<64 hex>'}`);
   }
   const node = nodes[name];
   if (!node) notes.push(`note: ${LOCK_FILE} pins '${name}', which chain.yaml does not declare: chain update drops the pin`);
@@ -76,8 +76,8 @@ function checkSourcePin(name: string, pin: unknown, nodes: LockNodes, bad: Bad, 
   const at = ['sources', name];
   if (!isObject(pin)) return bad(at, `the source pin of ${name} is ${describe(pin)}, not {"git", "ref", "commit"}`);
   unknownKeys(pin, at, ['git', 'ref', 'commit'], bad);
-  for (const key of ['git', 'ref'] as const) if (typeof pin[key] !== 'string' || pin[key] === '') bad(pin[key] === undefined ? at : [...at, key], `the source pin of ${name} has ${key} ${describe(pin[key])}`);
-  if (typeof pin.commit !== 'string' || !COMMIT.test(pin.commit)) bad(pin.commit === undefined ? at : [...at, 'commit'], `the source pin of ${name} has commit ${describe(pin.commit)}, not a full commit hash`);
+  for (const key of ['git', 'ref'] as const) if (typeof pin[key] !== 'string' || pin[key] === '') bad(pin[key] === undefined ? at : [...at, key], `the source pin of ${name} ${has(key, pin[key])}, not a non-empty string`);
+  if (typeof pin.commit !== 'string' || !COMMIT.test(pin.commit)) bad(pin.commit === undefined ? at : [...at, 'commit'], `the source pin of ${name} ${has('commit', pin.commit)}, not a full commit hash`);
   const node = nodes[name];
   if (!node) notes.push(`note: ${LOCK_FILE} pins the repository of '${name}', which chain.yaml does not declare: chain update drops the pin`);
   else if (node.kind !== 'built' || !node.source) bad(at, `${LOCK_FILE} pins a team repository for ${name}, which is not built from one (source:)`, 'key', 'remove the entry: only nodes with source: have repository pins; chain update writes them');
@@ -86,6 +86,8 @@ function checkSourcePin(name: string, pin: unknown, nodes: LockNodes, bad: Bad, 
 function unknownKeys(value: Record<string, unknown>, at: string[], allowed: string[], bad: Bad): void {
   for (const key of Object.keys(value)) if (!allowed.includes(key)) bad([...at, key], `unknown key '${key}' in ${at.length > 0 ? at.join('.') : LOCK_FILE}`, 'key', `allowed keys: ${allowed.join(', ')}`);
 }
+
+const has = (key: string, v: unknown) => (v === undefined ? `has no ${key}` : `has ${key} ${describe(v)}`);
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

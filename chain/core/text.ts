@@ -66,7 +66,7 @@ export function fileKind(stat: { isFile(): boolean; isDirectory(): boolean; isFI
 /** E_NOT_A_FILE: chain reads only regular files (never a FIFO or a device, whose read may never end). */
 export function notARegularFile(file: string, kind: string, location?: Location): ChainError {
   return new ChainError([
-    problem('E_NOT_A_FILE', `${baseName(file)} is ${kind}, not a regular file: chain does not read it`, {
+    problem('E_NOT_A_FILE', `${displayName(file)} is ${kind}, not a regular file: chain reads only regular files`, {
       hint: kind === 'a folder' ? 'name a file, not a folder' : 'replace it with a regular file (a FIFO or a device could be read forever)',
       location: location ?? { file },
     }),
@@ -109,3 +109,5 @@ export function lineCol(text: string, offset: number): { line: number; col: numb
 }
 
 const baseName = (file: string) => file.split(/[\\/]/).filter(Boolean).pop() ?? file;
+/** A system path (/dev/zero) is named whole; a file of the chain by its name (its location says where). */
+const displayName = (file: string) => (/^\/(dev|proc|sys|run)\//.test(file) ? file : baseName(file));

@@ -1,6 +1,7 @@
 /** Shared by the tests: run the CLI in-process, make temporary git repositories, reach the engine. */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
@@ -59,6 +60,26 @@ export function exampleRepo(): string {
     const rel = path.relative(repoRoot, src);
     return keep.has(rel.split(path.sep)[0] ?? '');
   });
+}
+
+/** Every path under dir with what it is: a file's mode and hash, a link's target, a folder: to show nothing changed. */
+export function treeState(dir: string): Record<string, string> {
+  const state: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of readdirSync(path.join(dir, rel))) {
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = path.join(dir, r);
+      const stat = lstatSync(abs);
+      if (stat.isSymbolicLink()) state[r] = `link ${readlinkSync(abs)}`;
+      else if (stat.isDirectory()) {
+        state[r] = 'folder';
+        walk(r);
+      } else if (stat.isFile()) state[r] = `file ${stat.mode.toString(8)} ${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
+      else state[r] = 'special';
+    }
+  };
+  walk('');
+  return state;
 }
 
 export function removeDirs(...dirs: string[]): void {
