@@ -4,7 +4,7 @@
  * beside it ignores *.key (written or extended, and said) before the key exists. Nothing is ever
  * overwritten.
  */
-import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fail } from '../core/errors.js';
 import { generateKeys } from '../adapters/keys.js';
@@ -31,14 +31,17 @@ export async function generateSigningKeys(deps: AppDeps, dir: string, name: stri
   if (ignored === false) {
     const gitignore = path.join(dir, '.gitignore');
     const before = existsSync(gitignore) ? readFileSync(gitignore, 'utf8') : undefined;
+    const made = existsSync(dir) ? undefined : mkdirSync(dir, { recursive: true });
     const lines = '# private signing keys never enter git (chain keys generate)\n*.key\n';
     if (before === undefined) writeFileSync(gitignore, lines, { flag: 'wx' });
     else appendFileSync(gitignore, `${before.endsWith('\n') || before === '' ? '' : '\n'}${lines}`);
     if ((await repo.ignores(privateFile)) !== true) {
+      // Left as found: the .gitignore as it was, and no folder made for nothing.
       if (before === undefined) rmSync(gitignore, { force: true });
       else writeFileSync(gitignore, before);
-      fail('E_KEY_NOT_IGNORED', `git would track ${privateFile}, even with *.key in ${gitignore} (a pattern elsewhere un-ignores it)`, {
-        hint: 'choose an --out folder git ignores, or outside the repository; a private key must never be committed',
+      if (made) rmSync(made, { recursive: true, force: true });
+      fail('E_KEY_NOT_IGNORED', `git would track ${privateFile} even with *.key in ${gitignore}: git already tracks a file of that name`, {
+        hint: 'a key of that name was committed once: remove it from git (git rm --cached) and make a new key pair with another --name; a private key must never be committed',
       });
     }
     git = { kind: 'gitignore', file: gitignore, created: before === undefined };
