@@ -1,5 +1,4 @@
 /** Phase 2 for one node: its context, layer.yaml keys and Dockerfile, checked. */
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
@@ -7,7 +6,7 @@ import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
 import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
 import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
 import { mergeLayer, type LayerKeys } from './layer.js';
-import { checkContextPath, isInside } from './paths.js';
+import { checkContextPath, isInside, statSafely } from './paths.js';
 import { readTextInto, type ChainSpec, type RawNode } from './read.js';
 
 export interface NodeDockerfile {
@@ -63,8 +62,9 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     c.problems.push(problem('E_PATH_OUTSIDE', `node ${name}: dockerfile ${dockerfile} is outside its context ${context}`, { hint: 'keep the Dockerfile inside the node folder', location: at('dockerfile') }));
     return undefined;
   }
-  if (!statSync(dockerfileAbs, { throwIfNoEntry: false })) {
-    c.problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}`, {
+  const found = statSafely(dockerfileAbs);
+  if (!found.stat) {
+    c.problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}${found.error ? ` (${found.error})` : ''}`, {
       hint: `add ${dockerfile} to ${context}, or name another file with dockerfile:`,
       location: at(rawNode.dockerfile ? 'dockerfile' : 'path'),
     }));

@@ -37,8 +37,30 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Every temporary folder a test made (a repository, a Docker configuration, a registry's storage)
+ * is removed when the test process exits, whether or not the test got to remove it: a failed
+ * assertion used to leave chain-docker-config-* and chain-test-* folders behind in /tmp.
+ */
+const made = new Set<string>();
+let sweeping = false;
+
 export function tempDir(prefix = 'chain-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.add(dir);
+  if (!sweeping) {
+    sweeping = true;
+    process.once('exit', () => {
+      for (const d of made) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {
+          // a folder a test made unreadable (chmod 000) and left so: nothing more to do at exit
+        }
+      }
+    });
+  }
+  return dir;
 }
 
 /** A copy of `source` (or an empty folder) committed to a new git repository. */
@@ -84,7 +106,10 @@ export function treeState(dir: string): Record<string, string> {
 }
 
 export function removeDirs(...dirs: string[]): void {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) {
+    rmSync(dir, { recursive: true, force: true });
+    made.delete(dir);
+  }
 }
 
 /** The example chain in a fresh repository under a unique chain name, so runs never share images. */

@@ -323,4 +323,18 @@ test('the chain symlinked in pieces still reads: a layer.yaml symlink to a regul
   }
 });
 
+test('the test suite leaves no temporary folder behind: what a test made is removed when its process exits', async () => {
+  const parent = tempDir('chain-sweep-');
+  const script = path.join(parent, 'leave.mjs');
+  writeFileSync(script, `import { dockerConfig, tempDir } from ${JSON.stringify(path.join(repoRoot, 'dist/chain/test/helpers.js'))};\nconsole.log(JSON.stringify([tempDir(), dockerConfig('127.0.0.1:5000', 'u', 'p')]));\nthrow new Error('a test that fails before its cleanup');\n`);
+  const child = spawn(process.execPath, [script], { env: { ...process.env, TMPDIR: parent } });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  await new Promise((r) => child.on('close', r));
+  const left = JSON.parse(out) as string[];
+  assert.is(left.length, 2);
+  for (const dir of left) assert.not.ok(existsSync(dir), `${dir} was left behind`);
+  removeDirs(parent);
+});
+
 test.run();
