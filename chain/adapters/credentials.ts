@@ -3,10 +3,10 @@
  * `docker login` writes: a credential helper (`credHelpers`, `credsStore`) or `auths`. They
  * never appear in output, logs, records or error messages.
  */
-import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { credentialHelperGet } from './credential-helper.js';
+import { readRegularText } from './files.js';
 
 export interface Credentials {
   username: string;
@@ -53,7 +53,8 @@ export function dockerCredentials(host: string, env: Record<string, string | und
   const file = path.join(folder, 'config.json');
   let config: DockerConfig;
   try {
-    config = JSON.parse(readFileSync(file, 'utf8')) as DockerConfig;
+    // A FIFO or a device at the configuration's path is not read (it could never end).
+    config = JSON.parse(readRegularText(file)) as DockerConfig;
   } catch {
     return undefined;
   }

@@ -63,6 +63,20 @@ export class GitRepo {
     return [...new Set([...diff.split('\0'), ...untracked.split('\0')].filter(Boolean))].sort();
   }
 
+  /**
+   * Whether git ignores a path (which need not exist) of this work tree; undefined outside one.
+   * `--non-matching -v` always answers, and shows a negated pattern (!) that un-ignores it.
+   */
+  async ignores(file: string): Promise<boolean | undefined> {
+    try {
+      const out = await this.git.raw(['check-ignore', '-v', '--non-matching', '--', file]);
+      const source = out.split('\t')[0] ?? '::';
+      return source !== '::' && !source.split(':').slice(2).join(':').startsWith('!');
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether any of these paths differs from HEAD. */
   async hasChanges(paths: string[]): Promise<boolean> {
     return (await this.git.raw(['status', '--porcelain', '--', ...paths])).trim() !== '';

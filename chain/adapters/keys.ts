@@ -1,8 +1,9 @@
 /** Ed25519 signing keys as PEM files: a PKCS#8 private key (mode 0600) and an SPKI public key. */
 import { createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { fail, type Location } from '../core/errors.js';
+import { ChainError, fail, type Location } from '../core/errors.js';
+import { readRegularFile } from './files.js';
 import { keyId } from '../provenance/dsse.js';
 
 export function generateKeys(dir: string, name: string): { privateKey: string; publicKey: string; keyid: string } {
@@ -21,9 +22,14 @@ export function generateKeys(dir: string, name: string): { privateKey: string; p
 function readKey(file: string, kind: 'private' | 'public', location?: Location): KeyObject {
   let pem: string;
   try {
-    pem = readFileSync(file, 'utf8');
+    // A FIFO or a device (--sign-key /dev/stdin) is refused, never read.
+    pem = readRegularFile(file, location).toString('utf8');
   } catch (err) {
+    if (err instanceof ChainError) throw err;
     return fail('E_KEY_READ', `cannot read ${kind} key ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'make one with chain keys generate', ...(location ? { location } : {}) });
+  }
+  if (kind === 'public' && /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(pem)) {
+    return fail('E_KEY_PRIVATE', `${file} holds a private key, where a public key is wanted`, { hint: 'name the .pub file chain keys generate wrote beside it; a private key stays out of the repository', ...(location ? { location } : {}) });
   }
   try {
     const key = kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);

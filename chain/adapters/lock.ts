@@ -11,6 +11,7 @@ import { mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } 
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
 import { ExitCode, fail } from '../core/errors.js';
+import { readRegularText } from './files.js';
 import { writeError, writing } from './state.js';
 
 export interface LockHolder {
@@ -152,7 +153,7 @@ function startTime(pid: number): { started?: string } {
 
 function readHolder(file: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    return JSON.parse(readRegularText(file)) as LockHolder;
   } catch {
     return undefined;
   }

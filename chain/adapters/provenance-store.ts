@@ -4,7 +4,8 @@
  * address is reported as corrupt, never read as if it were fine.
  */
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readRegularFile, readRegularText } from './files.js';
 import path from 'node:path';
 import { recordFromBytes } from '../provenance/record.js';
 import type { Envelope, StoredRecord } from '../provenance/types.js';
@@ -38,7 +39,7 @@ export class ProvenanceStore {
   get(address: string): StoredRecord | undefined {
     let bytes: Buffer;
     try {
-      bytes = readFileSync(this.recordFile(address));
+      bytes = readRegularFile(this.recordFile(address));
     } catch {
       return undefined;
     }
@@ -47,7 +48,7 @@ export class ProvenanceStore {
 
   private index(kind: 'subjects' | 'nodes', key: string): string | undefined {
     try {
-      return readFileSync(path.join(this.dir, kind, key), 'utf8').trim() || undefined;
+      return readRegularText(path.join(this.dir, kind, key)).trim() || undefined;
     } catch {
       return undefined;
     }

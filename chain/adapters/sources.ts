@@ -7,7 +7,7 @@ import path from 'node:path';
 import { simpleGit } from 'simple-git';
 import { ExitCode, fail } from '../core/errors.js';
 import type { Checkout, SourceSpec } from '../core/model.js';
-import type { Lockfile } from './pins.js';
+import type { Lockfile } from '../core/lockfile.js';
 import { STATE_DIR } from './state.js';
 
 export const sourceDir = (root: string, node: string) => path.join(root, STATE_DIR, 'sources', node);

@@ -3,11 +3,12 @@
  * (temp file, fsync, rename, fsync of the folder) and every record carries a checksum, so a
  * record cut short by a kill is detected and treated as missing, never trusted.
  */
-import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readFileSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, realpathSync, renameSync, rmSync, writeFileSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import path from 'node:path';
 import { ChainError, ExitCode, problem } from '../core/errors.js';
 import { canonicalJson, sha256 } from '../core/fingerprint.js';
+import { readRegularText } from './files.js';
 import type { BuildRecord } from '../core/inputs.js';
 
 export const STATE_DIR = '.chain';
@@ -30,14 +31,19 @@ export function checkoutId(root: string): string {
  */
 export function unwritable(file: string, err: unknown): ChainError {
   const code = (err as NodeJS.ErrnoException).code ?? 'EIO';
-  const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'no space left on the device' : code === 'EROFS' ? 'a read-only file system' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
+  const why =
+    code === 'ENOSPC' || code === 'EDQUOT' ? 'no space left on the device'
+    : code === 'EROFS' ? 'a read-only file system'
+    : code === 'EACCES' || code === 'EPERM' ? 'permission denied'
+    : code === 'ENOTDIR' || code === 'EEXIST' ? 'a file stands where a folder must be'
+    : code;
   return new ChainError(
     [problem('E_STATE_WRITE', `cannot write ${file}: ${why} (${code})`, { hint: `free space or fix permissions under ${path.dirname(file)}, then run again: what was not written is redone`, location: { file } })],
     ExitCode.environment,
   );
 }
 
-const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO']);
+const WRITE_ERRORS = new Set(['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EPERM', 'EIO', 'ENOTDIR', 'EEXIST']);
 
 /** The file system's refusals to write become E_STATE_WRITE; anything else stays what it was (a bug). */
 export function writeError(file: string, err: unknown): unknown {
@@ -59,7 +65,7 @@ export function writing<T>(file: string, write: () => T): T {
  * refused, never replaced. The file keeps its permissions.
  */
 export function writeFileAtomic(file: string, content: string): void {
-  const target = writeTarget(file);
+  const target = writing(file, () => writeTarget(file));
   const dir = path.dirname(target.path);
   const tmp = `${target.path}.${process.pid}.${Date.now()}.tmp`;
   writing(target.path, () => {
@@ -126,7 +132,7 @@ export function writeSealed(file: string, body: unknown): void {
 /** Reads a sealed value; undefined when missing, unparsable or not matching its checksum. */
 export function readSealed<T>(file: string): T | undefined {
   try {
-    const sealed = JSON.parse(readFileSync(file, 'utf8')) as Sealed<T>;
+    const sealed = JSON.parse(readRegularText(file)) as Sealed<T>;
     return sealed && sha256(canonicalJson(sealed.body)) === sealed.sha256 ? sealed.body : undefined;
   } catch {
     return undefined;
@@ -162,6 +168,20 @@ export class StateStore {
 
   logFile(node: string): string {
     return path.join(this.dir, 'logs', `${node}.log`);
+  }
+
+  /**
+   * E_STATE_WRITE (exit 3) now, when the state folder cannot be written (it is a file, read-only,
+   * full): for commands that would otherwise change files first and fail on their record after.
+   */
+  ensureWritable(): void {
+    const probe = path.join(this.dir, `.probe.${process.pid}`);
+    writing(probe, () => {
+      ignoreStateDir(this.dir);
+      mkdirSync(this.dir, { recursive: true });
+      writeFileSync(probe, '');
+      rmSync(probe, { force: true });
+    });
   }
 
   /** The nodes that have a record file (one folder read instead of a failed open per node). */

@@ -2,7 +2,8 @@
 import path from 'node:path';
 import { writeFileAtomic } from '../adapters/state.js';
 import type { Drift } from '../world/pins.js';
-import type { AppDeps } from './deps.js';
+import { fail } from '../core/errors.js';
+import type { AppDeps, Env } from './deps.js';
 
 export interface NightlyReport {
   chain: string;
@@ -19,14 +20,35 @@ export interface NightlyReport {
   error?: string;
 }
 
+/**
+ * $CHAIN_WEBHOOK_URL, checked before the night starts (a bad one must not surface only after
+ * hours of building): an http(s) URL, or unset. Its value is never printed: it may carry a token.
+ */
+export function webhookUrl(env: Env): URL | undefined {
+  const value = env.CHAIN_WEBHOOK_URL;
+  if (value === undefined || value === '') return undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || url.hostname === '') {
+    fail('E_WEBHOOK_URL', `CHAIN_WEBHOOK_URL is not an http(s) URL${url ? ` (its scheme is ${url.protocol.replace(/:$/, '')})` : ''}`, {
+      hint: 'set it to the receiver of the nightly report, e.g. https://hooks.acme.example/chain, or unset it',
+    });
+  }
+  return url;
+}
+
 /** Writes the JSON and Markdown report into `folder`, and posts the JSON to $CHAIN_WEBHOOK_URL when set. */
 export async function publishReport(deps: AppDeps, report: NightlyReport, folder: string): Promise<void> {
   writeFileAtomic(path.join(folder, `nightly-${report.date}.json`), `${JSON.stringify(report, null, 2)}\n`);
   writeFileAtomic(path.join(folder, `nightly-${report.date}.md`), renderMarkdown(report));
-  const webhook = deps.env.CHAIN_WEBHOOK_URL;
+  const webhook = webhookUrl(deps.env);
   if (webhook) {
     const posted = await deps.fetch(webhook, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(report) }).then((r) => r.ok, () => false);
-    if (!posted) deps.note(`warning: could not post the report to the webhook ${new URL(webhook).origin}`);
+    if (!posted) deps.note(`warning: could not post the report to the webhook ${webhook.origin}`);
   }
 }
 

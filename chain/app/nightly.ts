@@ -18,7 +18,7 @@ import type { BuildSummary } from '../exec/events.js';
 import { resolvePins, type Drift } from '../world/pins.js';
 import { buildChain, buildExitCode, type BuildRequest } from './build-chain.js';
 import type { AppDeps } from './deps.js';
-import { publishReport, renderMarkdown, type NightlyReport } from './nightly-report.js';
+import { publishReport, renderMarkdown, webhookUrl, type NightlyReport } from './nightly-report.js';
 import { openChain } from './open.js';
 import { writeVersions } from './versions.js';
 
@@ -36,8 +36,11 @@ export interface NightlyResult {
 }
 
 export async function nightly(deps: AppDeps, file: string, request: NightlyRequest): Promise<NightlyResult> {
+  webhookUrl(deps.env);
   let loaded = await openChain(file);
   const { root } = loaded.config;
+  // Everything a night writes goes through the state folder first: one that cannot be written stops it before anything moves.
+  new StateStore(root).ensureWritable();
   const engine = await deps.engine();
   await engine.ping();
   const date = deps.now().toISOString().slice(0, 10);

@@ -4,12 +4,12 @@ import { ChainError, formatLocation, type Problem } from '../core/errors.js';
 import { graphProblemsDespiteSchema } from '../config/despite-schema.js';
 import { readChain, type ChainSpec } from '../config/read.js';
 import { resolveChain, type LoadedChain } from '../config/resolve.js';
-import { readLock } from '../adapters/pins.js';
+import { rawLockNodes, readLock } from '../config/lock.js';
 import { fetchSources } from '../adapters/sources.js';
 
 export async function openChain(file: string): Promise<LoadedChain> {
   const spec = readOrReportAll(file);
-  const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root)) : {};
+  const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};
   return resolveChain(spec, checkouts);
 }
 

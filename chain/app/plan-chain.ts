@@ -12,6 +12,7 @@ import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';
 import { readWorld, startGitRead, type GitFacts, type World } from '../world/read.js';
 import type { AppDeps } from './deps.js';
+import { contextNotes, refusePrivateKeys } from './contexts.js';
 import { openChain } from './open.js';
 
 export interface PlanRequest {
@@ -49,6 +50,8 @@ export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: Pl
   const since = request.since ? await changesSince(deps, loaded, request.since) : undefined;
   const selected = selectNodes(graph, request.targets, since?.touched.keys(), request.only);
   const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, gitRead);
+  refusePrivateKeys(world);
+  for (const note of [...world.notes, ...contextNotes(world)]) deps.note(note);
   const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);
   const plan = assemblePlan({ ...world, chain: loaded.config, targets: request.targets, force, ...(since ? { since } : {}), ...(request.only ? { only: true } : {}) });
   return { plan, world, engine, state };

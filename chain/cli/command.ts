@@ -53,10 +53,13 @@ export function chainFile(ctx: CommandContext): string {
   return ctx.opts.file ? path.resolve(ctx.deps.cwd, ctx.opts.file) : findChainFile(ctx.deps.cwd);
 }
 
-export function positiveInt(value: string | undefined, fallback: number, option: string): number {
+/** A whole number from 1 to `max` (a value past what a timer or a queue can hold is refused, not wrapped around). */
+export function positiveInt(value: string | undefined, fallback: number, option: string, max = Number.MAX_SAFE_INTEGER): number {
   if (value === undefined) return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) fail('E_USAGE', `--${option} takes a whole number of at least 1, not '${value}'`, { hint: `e.g. --${option} ${fallback}` });
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isSafeInteger(n) || n < 1 || n > max) {
+    fail('E_USAGE', `--${option} takes a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, not '${value}'`, { hint: `e.g. --${option} ${fallback}` });
+  }
   return n;
 }
 

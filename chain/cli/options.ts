@@ -31,7 +31,7 @@ export const OPTIONS = {
   'fail-fast': { type: 'boolean', help: 'cancel what has not finished after the first failure (without it, only the failed node\'s descendants are skipped)' },
   atomic: { type: 'boolean', help: 'move no human tag unless every node succeeded' },
   'no-wait': { type: 'boolean', help: 'exit (code 3, E_LOCKED) instead of waiting when another build holds the lock' },
-  'test-timeout': { type: 'string', value: '<seconds>', help: 'time limit of each image test command, in seconds', default: `${DEFAULT_TEST_TIMEOUT_S}` },
+  'test-timeout': { type: 'string', value: '<seconds>', help: 'time limit of each image test command, in seconds (1 to 86400)', default: `${DEFAULT_TEST_TIMEOUT_S}` },
   'sign-key': { type: 'string', value: '<file>', help: 'Ed25519 private key (PEM) that signs the provenance; chain keys generate makes one', default: 'unsigned' },
   push: { type: 'boolean', help: "push each image to chain.yaml's registry once its tests pass" },
   'require-clean': { type: 'boolean', help: 'refuse to build a node whose context has uncommitted files (release jobs): provenance then names an exact commit' },

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { LAYER_FILE } from './find.js';
-import { readText, type RawNode } from './read.js';
+import { readTextInto, type RawNode } from './read.js';
 import { validateAgainst } from './schema.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -21,7 +21,9 @@ export function mergeLayer(name: string, rawNode: RawNode, contextAbs: string, c
   const fromChain: LayerKeys = Object.fromEntries(LAYER_KEYS.filter((k) => rawNode[k] !== undefined).map((k) => [k, rawNode[k]]));
   const inChain: Merged = { keys: fromChain, at: (key) => chainSource.locate(['nodes', name, key]) };
   if (!existsSync(layerFile)) return inChain;
-  const layer = new YamlSource(layerFile, readText(layerFile, 'E_LAYER_READ', 'layer file'));
+  const text = readTextInto(layerFile, 'E_LAYER_READ', 'layer file', problems);
+  if (text === undefined) return inChain;
+  const layer = new YamlSource(layerFile, text);
   if (layer.problems.length > 0) {
     problems.push(...layer.problems);
     return inChain;

@@ -1,14 +1,13 @@
 /** Phase 2 for one node: its context, layer.yaml keys and Dockerfile, checked. */
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
 import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
 import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
-import { mergeLayer } from './layer.js';
-import { checkContextPath, isInside } from './paths.js';
-import { readText, type ChainSpec, type RawNode } from './read.js';
+import { mergeLayer, type LayerKeys } from './layer.js';
+import { checkContextPath, isInside, statSafely } from './paths.js';
+import { readTextInto, type ChainSpec, type RawNode } from './read.js';
 
 export interface NodeDockerfile {
   /** absolute path */
@@ -63,14 +62,19 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     c.problems.push(problem('E_PATH_OUTSIDE', `node ${name}: dockerfile ${dockerfile} is outside its context ${context}`, { hint: 'keep the Dockerfile inside the node folder', location: at('dockerfile') }));
     return undefined;
   }
-  if (!statSync(dockerfileAbs, { throwIfNoEntry: false })?.isFile()) {
-    c.problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}`, {
+  const found = statSafely(dockerfileAbs);
+  if (!found.stat) {
+    c.problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}${found.error ? ` (${found.error})` : ''}`, {
       hint: `add ${dockerfile} to ${context}, or name another file with dockerfile:`,
       location: at(rawNode.dockerfile ? 'dockerfile' : 'path'),
     }));
     return undefined;
   }
-  const text = readText(dockerfileAbs, 'E_DOCKERFILE_MISSING', 'Dockerfile');
+  // A folder, a FIFO or a device is refused (E_NOT_A_FILE), never read.
+  const text = readTextInto(dockerfileAbs, 'E_DOCKERFILE_MISSING', 'Dockerfile', c.problems);
+  if (text === undefined) return undefined;
+  const info = readDockerfile(text);
+  checkSecretArgs(name, merged, info, () => keyAt('secretArgs'), c.problems);
   const test = merged.test === undefined ? [] : Array.isArray(merged.test) ? merged.test : [merged.test];
   const node: BuiltNode = {
     ...common,
@@ -85,7 +89,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     test,
     testLimits: testLimits(name, merged.testLimits, () => keyAt('testLimits'), c.problems),
   };
-  return { node, dockerfile: { file: dockerfileAbs, text, info: readDockerfile(text) } };
+  return { node, dockerfile: { file: dockerfileAbs, text, info } };
 }
 
 function parseFrom(node: string, from: RawNode['from'], location: () => Location, problems: Problem[]): ParentRef[] {
@@ -112,4 +116,19 @@ function testLimits(node: string, raw: RawNode['testLimits'], location: () => Lo
     return limits;
   }
   return { ...limits, memoryBytes: bytes };
+}
+
+/**
+ * secretArgs names build args: each must be one the node passes (args:) or its Dockerfile declares
+ * (ARG). A name that is neither is a typo that leaves the real arg unprotected (recorded).
+ */
+function checkSecretArgs(node: string, merged: LayerKeys, info: DockerfileInfo, location: () => Location, problems: Problem[]): void {
+  const declared = new Set([...Object.keys(merged.args ?? {}), ...info.instructions.filter((i) => i.keyword === 'ARG').flatMap((i) => (i.properties ?? []).map((p) => p.name))]);
+  for (const name of merged.secretArgs ?? []) {
+    if (declared.has(name)) continue;
+    problems.push(problem('E_SECRET_ARG', `node ${node}: secretArgs names '${name}', which is neither in its args nor an ARG of its Dockerfile`, {
+      hint: `secretArgs lists build args to keep out of records; known args: ${[...declared].sort().join(', ') || 'none'}`,
+      location: location(),
+    }));
+  }
 }

@@ -1,5 +1,5 @@
 /** Path safety: node folders and Dockerfiles stay inside the folder holding chain.yaml. */
-import { realpathSync, statSync } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { problem, type Location, type Problem } from '../core/errors.js';
 
@@ -19,10 +19,28 @@ export function checkContextPath(root: string, realRoot: string, rawPath: string
   };
   if (path.isAbsolute(rawPath) || rawPath.split(/[\\/]/).includes('..')) return outside();
   const abs = path.resolve(root, rawPath);
-  if (!statSync(abs, { throwIfNoEntry: false })?.isDirectory()) {
-    problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder`, { hint: 'create the node folder, or fix the path', location: location() }));
+  const stat = statSafely(abs);
+  if (!stat.stat?.isDirectory()) {
+    problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder${stat.error ? ` (${stat.error})` : ''}`, { hint: 'create the node folder, or fix the path', location: location() }));
     return undefined;
   }
-  if (!isInside(realRoot, realpathSync.native(abs))) return outside();
+  let real: string;
+  try {
+    real = realpathSync.native(abs);
+  } catch (err) {
+    problems.push(problem('E_PATH_MISSING', `path ${rawPath} cannot be resolved (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { hint: 'fix the path, or the symlinks in it', location: location() }));
+    return undefined;
+  }
+  if (!isInside(realRoot, real)) return outside();
   return path.relative(root, abs).split(path.sep).join('/');
+}
+
+/** stat, with what the file system said when it could not (a name too long, a loop of symlinks, no permission) instead of a throw. */
+export function statSafely(file: string): { stat?: Stats; error?: string } {
+  try {
+    const stat = statSync(file, { throwIfNoEntry: false });
+    return stat ? { stat } : {};
+  } catch (err) {
+    return { error: (err as NodeJS.ErrnoException).code ?? String(err) };
+  }
 }

@@ -3,10 +3,10 @@
  * repositories named. Nothing is resolved yet: the team sources are fetched between the phases
  * (by the caller, through an adapter), then phase 2 (resolve.ts) builds the checked chain.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ChainError, fail } from '../core/errors.js';
+import { ChainError, type Problem } from '../core/errors.js';
 import type { SourceSpec } from '../core/model.js';
+import { readTextFile } from './files.js';
 import { validateAgainst } from './schema.js';
 import { YamlSource } from './yaml-source.js';
 
@@ -54,11 +54,19 @@ export interface ChainSpec {
   sources: Record<string, SourceSpec>;
 }
 
+/** A regular file's UTF-8 text; `code` for one that cannot be read (E_NOT_A_FILE, E_NOT_UTF8 otherwise). */
 export function readText(file: string, code: string, what: string): string {
+  return readTextFile(file, { code, what });
+}
+
+/** readText, its problems collected instead of thrown (undefined when the file could not be read). */
+export function readTextInto(file: string, code: string, what: string, problems: Problem[]): string | undefined {
   try {
-    return readFileSync(file, 'utf8');
+    return readText(file, code, what);
   } catch (err) {
-    return fail(code, `cannot read ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, { hint: 'check the path and its permissions', location: { file } });
+    if (!(err instanceof ChainError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
   }
 }
 

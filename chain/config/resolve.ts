@@ -11,6 +11,7 @@ import type { Checkout } from '../core/model.js';
 import { resolveNode, type NodeDockerfile } from './node.js';
 import type { ChainSpec } from './read.js';
 import { checkGraph } from './rules.js';
+import { checkRegistry, checkTrustedKeys } from './top-level.js';
 import type { YamlSource } from './yaml-source.js';
 
 export interface LoadedChain {
@@ -54,6 +55,8 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   admins.forEach((team, i) => {
     if (!teams[team]) problems.push(problem('E_UNKNOWN_TEAM', `admins names '${team}', which is not a team`, { hint: `teams: ${Object.keys(teams).join(', ')}`, location: source.locate(['admins', i]) }));
   });
+  checkRegistry(raw.registry, source, problems);
+  checkTrustedKeys(root, raw.trustedKeys, source, problems);
   const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
   const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
   problems.push(...checkGraph(config, dockerfiles, source));

@@ -5,6 +5,10 @@ import { at, instructions, type Check, type Finding, type NodeFacts } from './ch
 
 /** Values that look like credentials, whatever their name. */
 const SECRET_VALUE = /-----BEGIN [A-Z ]*PRIVATE KEY-----|\bAKIA[0-9A-Z]{16}\b|\bgh[pousr]_[A-Za-z0-9]{36}\b|\bxox[abpr]-[A-Za-z0-9-]{10,}|\bglpat-[A-Za-z0-9_-]{20}/;
+/** A URL with a literal user:password (`https://user:pass@host`, `postgres://u:p@db`); a $VARIABLE password is an arg's business. */
+const URL_CREDENTIALS = /\b[a-z][a-z0-9+.-]*:\/\/[^\s/:@'"]+:(?!\$)[^\s/@'"]+@/i;
+const credentialIn = (text: string): string | undefined => (URL_CREDENTIALS.test(text) ? 'a URL with a user and password' : SECRET_VALUE.test(text) ? 'what looks like a credential' : undefined);
+
 /** Files that are private keys or environment files. */
 const SECRET_FILE = /^(id_(rsa|dsa|ecdsa|ed25519)|.*\.(key|p12|pfx|jks|keystore)|\.env(\..+)?|\.npmrc|\.netrc)$/;
 
@@ -41,8 +45,13 @@ export const noSecrets: Check = {
       for (const i of [...instructions(facts, 'ARG'), ...instructions(facts, 'ENV')]) {
         for (const p of i.properties ?? []) {
           if (isSecretArg(p.name, declared)) out.push({ message: `${i.keyword} ${p.name} ${declared.includes(p.name) ? 'is declared secret (secretArgs)' : 'looks like a credential'}`, hint: 'pass secrets as BuildKit secrets or at run time: ARG and ENV values stay in the image', location: at(facts, i) });
-          else if (p.value && SECRET_VALUE.test(p.value)) out.push({ message: `${i.keyword} ${p.name} holds what looks like a credential`, hint: 'remove it and rotate it', location: at(facts, i) });
+          else if (p.value && credentialIn(p.value)) out.push({ message: `${i.keyword} ${p.name} holds ${credentialIn(p.value)}`, hint: 'remove it and rotate it', location: at(facts, i) });
         }
+      }
+      // A RUN line is recorded in the image history as written.
+      for (const i of instructions(facts, 'RUN')) {
+        const what = credentialIn(i.args);
+        if (what) out.push({ message: `RUN holds ${what}: the image history records the command as written`, hint: 'remove it and rotate it; pass credentials at run time, or as a BuildKit secret', location: at(facts, i) });
       }
       for (const f of facts.files ?? []) {
         if (SECRET_FILE.test(path.posix.basename(f.path))) {

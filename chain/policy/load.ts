@@ -1,12 +1,14 @@
 /** Reads policies/*.yaml with positions; a malformed policy file is an input error, like chain.yaml. */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { ChainError, problem, type Problem } from '../core/errors.js';
 import type { ChainConfig } from '../core/model.js';
+import { readTextFile } from '../config/files.js';
 import { validateAgainst } from '../config/schema.js';
 import { YamlSource } from '../config/yaml-source.js';
 import { CHECKS } from './checks.js';
 import type { Exemption, Policy, Rule } from './model.js';
+import { checkParams } from './params.js';
 
 export const POLICY_DIR = 'policies';
 
@@ -17,13 +19,21 @@ interface RawPolicy {
 
 export function loadPolicies(config: ChainConfig): Policy {
   const dir = path.join(config.root, POLICY_DIR);
-  const files = existsSync(dir) ? readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).sort() : [];
-  const policy: Policy = { rules: [], exemptions: [] };
   const problems: Problem[] = [];
+  const policy: Policy = { rules: [], exemptions: [] };
   const seen = new Map<string, string>();
-  for (const name of files) {
+  for (const name of policyFiles(dir)) {
     const file = path.join(dir, name);
-    const source = new YamlSource(file, readFileSync(file, 'utf8'));
+    let text: string;
+    try {
+      // A folder, FIFO or device named *.yaml is refused, never read; the text must be UTF-8.
+      text = readTextFile(file, { code: 'E_POLICY_READ', what: 'policy file' });
+    } catch (err) {
+      if (!(err instanceof ChainError)) throw err;
+      problems.push(...err.problems);
+      continue;
+    }
+    const source = new YamlSource(file, text);
     if (source.problems.length > 0) {
       problems.push(...source.problems);
       continue;
@@ -44,6 +54,7 @@ export function loadPolicies(config: ChainConfig): Policy {
       for (const key of Object.keys(params)) {
         if (!check?.params.includes(key)) problems.push(problem('E_POLICY_PARAM', `rule ${raw.id}: check ${raw.check} takes no parameter '${key}'`, { hint: `its parameters: ${check?.params.join(', ') || 'none'}`, location: source.locate(['rules', i, 'params', key], 'key') }));
       }
+      problems.push(...checkParams(raw.id, raw.check, params, config, (key, inner = []) => (params[key] === undefined ? at(raw.params ? 'params' : 'check') : source.locate(['rules', i, 'params', key, ...inner]))));
       for (const tier of raw.scope?.tiers ?? []) {
         if (!config.tiers.includes(tier)) problems.push(problem('E_UNKNOWN_TIER', `rule ${raw.id}: scope names the tier '${tier}'`, { hint: `tiers: ${config.tiers.join(', ')}`, location: at('scope') }));
       }
@@ -53,7 +64,7 @@ export function loadPolicies(config: ChainConfig): Policy {
       const at = (key: string) => source.locate(['exemptions', i, key]);
       if (!config.nodes[raw.node]) problems.push(problem('E_UNKNOWN_NODE', `an exemption names the node '${raw.node}'`, { hint: 'exemptions name a node of chain.yaml', location: at('node') }));
       if (!config.teams[raw.team]) problems.push(problem('E_UNKNOWN_TEAM', `an exemption names the team '${raw.team}'`, { hint: `teams: ${Object.keys(config.teams).join(', ')}`, location: at('team') }));
-      if (Number.isNaN(Date.parse(`${raw.expires}T00:00:00Z`))) problems.push(problem('E_POLICY_DATE', `'${raw.expires}' is not a date`, { hint: 'write YYYY-MM-DD', location: at('expires') }));
+      if (!isCalendarDate(raw.expires)) problems.push(problem('E_POLICY_DATE', `'${raw.expires}' is not a day of the calendar`, { hint: 'write YYYY-MM-DD, a day that exists (2027-02-28, not 2027-02-30)', location: at('expires') }));
       policy.exemptions.push({ ...raw, where: source.locate(['exemptions', i]) });
     });
   }
@@ -62,4 +73,27 @@ export function loadPolicies(config: ChainConfig): Policy {
   }
   if (problems.length > 0) throw new ChainError(problems);
   return policy;
+}
+
+/** The *.yaml / *.yml entries of policies/ (none when there is no such folder). */
+function policyFiles(dir: string): string[] {
+  const stat = statSync(dir, { throwIfNoEntry: false });
+  if (!stat) return [];
+  const refuse = (message: string): never => {
+    throw new ChainError([problem('E_POLICY_READ', message, { hint: `${POLICY_DIR}/ is a folder of policy files (*.yaml)`, location: { file: dir } })]);
+  };
+  if (!stat.isDirectory()) refuse(`${POLICY_DIR} is not a folder`);
+  let entries: Dirent[] = [];
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    refuse(`${POLICY_DIR}/ cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)})`);
+  }
+  return entries.map((e) => e.name).filter((f) => /\.ya?ml$/.test(f)).sort();
+}
+
+/** YYYY-MM-DD naming a day that exists (Date.parse takes 2027-02-30 for March 2nd). */
+export function isCalendarDate(value: string): boolean {
+  const time = Date.parse(`${value}T00:00:00Z`);
+  return /^\d{4}-\d{2}-\d{2}$/.test(value) && !Number.isNaN(time) && new Date(time).toISOString().slice(0, 10) === value;
 }

@@ -1,6 +1,7 @@
 /** Shared by the tests: run the CLI in-process, make temporary git repositories, reach the engine. */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
@@ -36,8 +37,30 @@ export function git(cwd: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
+/**
+ * Every temporary folder a test made (a repository, a Docker configuration, a registry's storage)
+ * is removed when the test process exits, whether or not the test got to remove it: a failed
+ * assertion used to leave chain-docker-config-* and chain-test-* folders behind in /tmp.
+ */
+const made = new Set<string>();
+let sweeping = false;
+
 export function tempDir(prefix = 'chain-test-'): string {
-  return mkdtempSync(path.join(tmpdir(), prefix));
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  made.add(dir);
+  if (!sweeping) {
+    sweeping = true;
+    process.once('exit', () => {
+      for (const d of made) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {
+          // a folder a test made unreadable (chmod 000) and left so: nothing more to do at exit
+        }
+      }
+    });
+  }
+  return dir;
 }
 
 /** A copy of `source` (or an empty folder) committed to a new git repository. */
@@ -61,8 +84,32 @@ export function exampleRepo(): string {
   });
 }
 
+/** Every path under dir (but .git) with what it is: a file's mode and hash, a link's target, a folder: to show nothing changed. */
+export function treeState(dir: string): Record<string, string> {
+  const state: Record<string, string> = {};
+  const walk = (rel: string) => {
+    for (const name of readdirSync(path.join(dir, rel))) {
+      if (name === '.git' && rel === '') continue; // git's own cache (its index) changes when chain reads git status
+      const r = rel ? `${rel}/${name}` : name;
+      const abs = path.join(dir, r);
+      const stat = lstatSync(abs);
+      if (stat.isSymbolicLink()) state[r] = `link ${readlinkSync(abs)}`;
+      else if (stat.isDirectory()) {
+        state[r] = 'folder';
+        walk(r);
+      } else if (stat.isFile()) state[r] = `file ${stat.mode.toString(8)} ${createHash('sha256').update(readFileSync(abs)).digest('hex')}`;
+      else state[r] = 'special';
+    }
+  };
+  walk('');
+  return state;
+}
+
 export function removeDirs(...dirs: string[]): void {
-  for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  for (const dir of dirs) {
+    rmSync(dir, { recursive: true, force: true });
+    made.delete(dir);
+  }
 }
 
 /** The example chain in a fresh repository under a unique chain name, so runs never share images. */

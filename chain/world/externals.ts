@@ -1,7 +1,7 @@
 /** External images: resolved to their registry's manifest digest, else the local engine's image ID. */
 import { parseFamiliarName } from '@swimlane/docker-reference';
 import type { StoredImage } from '../core/inputs.js';
-import type { Pin } from '../adapters/pins.js';
+import type { Pin } from '../core/lockfile.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import type { RegistryClient } from '../adapters/registry.js';
 

@@ -1,7 +1,8 @@
 /** Resolving external images again against chain.lock: what `chain update` and the nightly job share. */
 import { ExitCode, fail } from '../core/errors.js';
 import type { LoadedChain } from '../config/resolve.js';
-import { readLock, type Lockfile, type Pin } from '../adapters/pins.js';
+import { lockNodes, readLock } from '../config/lock.js';
+import type { Lockfile, Pin } from '../core/lockfile.js';
 import { resolveRef } from '../adapters/sources.js';
 import { resolveExternal, type ResolveDeps } from './externals.js';
 
@@ -19,7 +20,7 @@ export interface Drift {
 /** The lock as it would be with every named external (all by default) resolved now. */
 export async function resolvePins(loaded: LoadedChain, deps: ResolveDeps, names: string[] = []): Promise<{ lock: Lockfile; previous?: Lockfile; drift: Drift[] }> {
   const { config } = loaded;
-  const previous = readLock(config.root);
+  const previous = readLock(config.root, lockNodes(config));
   const lock: Lockfile = { lockfileVersion: 1, externals: { ...previous?.externals } };
   const drift: Drift[] = [];
   for (const node of Object.values(config.nodes)) {

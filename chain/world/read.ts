@@ -4,13 +4,13 @@
  * observes only: the planner then decides on this data alone which image satisfies a node.
  */
 import PQueue from 'p-queue';
-import { ChainError, ExitCode } from '../core/errors.js';
+import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
 import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, type ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
-import { readLock } from '../adapters/pins.js';
+import { lockNodes, readLock } from '../config/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { attestationTag, remoteImage } from '../adapters/registry-images.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
@@ -31,6 +31,8 @@ export interface World extends Observations {
   snapshots: Record<string, ContextSnapshot>;
   /** the commit HEAD is at, when the chain is in git */
   gitHead?: string;
+  /** what was accepted but is worth saying once (a stale pin) */
+  notes: string[];
 }
 
 export interface WorldDeps {
@@ -59,16 +61,20 @@ export function startGitRead(repo: GitRepo): Promise<GitFacts> {
 export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected: string[], deps: WorldDeps, gitRead: Promise<GitFacts>): Promise<World> {
   const { config } = loaded;
   const { index, head } = await gitRead;
-  const lock = readLock(config.root);
+  const notes: string[] = [];
+  const lock = readLock(config.root, lockNodes(config), notes);
   const store = await engineStore(deps.engine, config.name, deps.provenance.subjects());
 
   const snapshots: Record<string, ContextSnapshot> = {};
   const inputs: Record<string, NodeInputs> = {};
   const externals: Record<string, StoredImage> = {};
+  const problems: Problem[] = [];
   for (const name of selected) {
     const node = config.nodes[name];
     if (node?.kind === 'built') {
-      const snapshot = snapshotContext(config.root, node.path, node.dockerfile, index);
+      // Every context's problems (an unreadable file, a bad .dockerignore pattern) are told together.
+      const snapshot = snapshotOrProblems(config.root, node.path, node.dockerfile, index, problems);
+      if (!snapshot) continue;
       snapshots[name] = snapshot;
       inputs[name] = {
         kind: 'built',
@@ -86,13 +92,14 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
     }
   }
 
+  if (problems.length > 0) throw new ChainError(problems);
   const fingerprints = computeFingerprints(graph, inputs);
   const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
   for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
   if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store);
-  return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, ...(head ? { gitHead: head } : {}) };
+  return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, notes, ...(head ? { gitHead: head } : {}) };
 }
 
 /** The chain's images in the local engine (one list call), or an unreachable store said once. */
@@ -142,5 +149,15 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
     store.registry = { name: config.registry as string, tagged: {}, released: {} };
     store.reachable = false;
     if (err.problems[0]) store.problem = err.problems[0].message;
+  }
+}
+
+function snapshotOrProblems(root: string, context: string, dockerfile: string, index: GitIndex | undefined, problems: Problem[]): ContextSnapshot | undefined {
+  try {
+    return snapshotContext(root, context, dockerfile, index);
+  } catch (err) {
+    if (!(err instanceof ChainError)) throw err;
+    problems.push(...err.problems);
+    return undefined;
   }
 }

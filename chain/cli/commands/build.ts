@@ -13,11 +13,15 @@ import { progressView } from '../reporters/choose.js';
 
 export { DEFAULT_JOBS };
 
+/** The longest --test-timeout, in seconds. */
+export const MAX_TEST_TIMEOUT_S = 86_400;
+
 /** What `build` and `nightly` read from the command line alike. */
 export function buildSettings(ctx: CommandContext, opts: Options) {
   return {
     jobs: positiveInt(opts.jobs, DEFAULT_JOBS, 'jobs'),
-    testTimeoutMs: positiveInt(opts['test-timeout'], DEFAULT_TEST_TIMEOUT_S, 'test-timeout') * 1000,
+    // At most a day: a test that may run longer is not a test, and the timer holds 24.8 days at most.
+    testTimeoutMs: positiveInt(opts['test-timeout'], DEFAULT_TEST_TIMEOUT_S, 'test-timeout', MAX_TEST_TIMEOUT_S) * 1000,
     push: opts.push ?? false,
     ...(opts['sign-key'] ? { signKey: path.resolve(ctx.deps.cwd, opts['sign-key']) } : {}),
     progress: progressView(ctx.terminal, opts.verbose ?? false),

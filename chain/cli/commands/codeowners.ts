@@ -3,11 +3,11 @@
  * team (and chain.yaml to the admins), so the code host enforces reviews. `--check` fails when the
  * file on disk is not what chain.yaml says.
  */
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { ExitCode, fail } from '../../core/errors.js';
+import { ChainError, ExitCode, fail } from '../../core/errors.js';
 import type { ChainConfig } from '../../core/model.js';
 import { openChain } from '../../app/open.js';
+import { readRegularText } from '../../adapters/files.js';
 import { writeFileAtomic } from '../../adapters/state.js';
 import { chainFile, type Command } from '../command.js';
 
@@ -51,9 +51,10 @@ export const command: Command<CodeownersResult> = {
     }
     let current = '';
     try {
-      current = readFileSync(file, 'utf8');
-    } catch {
-      // missing counts as out of date
+      current = readRegularText(file);
+    } catch (err) {
+      // missing counts as out of date; a FIFO or a device is refused, never read
+      if (err instanceof ChainError) throw err;
     }
     if (current !== wanted) fail('E_CODEOWNERS_STALE', `${file} does not match chain.yaml`, { hint: 'run chain codeowners and commit the result', location: { file } }, ExitCode.failed);
     return { data: { file, action: 'checked' } };

@@ -68,7 +68,7 @@ export const commands: Record<string, CommandSpec> = {
     summary: 'make an Ed25519 key pair for signing provenance',
     synopsis: 'generate',
     options: ['out', 'name', 'json'],
-    optionHelp: { out: { value: '<folder>', help: 'the folder the key pair is written to', default: 'the current folder' } },
+    optionHelp: { out: { value: '<folder>', help: 'the folder the key pair is written to (the private key is git-ignored there)', default: 'keys/' } },
     load: () => import('./keys.js'),
   },
   prune: {

@@ -40,8 +40,9 @@ export const command: Command<PatchResult> = {
       const { plan } = await planLoaded(deps, { ...loaded, config: { ...loaded.config, nodes } }, { targets: [] }, startGitRead(deps.git(loaded.config.root)));
       return { data: { level, reason, ...result, plan } };
     }
-    const written = writeVersions(loaded.config, versions);
+    // The cascade's record first: a state folder that cannot be written stops the patch before any layer.yaml changes.
     new StateStore(loaded.config.root).writeCascade({ reason, versions, at: deps.now().toISOString() });
+    const written = writeVersions(loaded.config, versions);
     return { data: { level, reason, ...result, written } };
   },
   render(r) {

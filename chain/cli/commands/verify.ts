@@ -5,7 +5,8 @@ import { verifyLineage, type VerifyResult } from '../../provenance/verify.js';
 import type { Command } from '../command.js';
 import { table } from '../render/table.js';
 import { targetOf, type CustodyStore } from '../../app/custody.js';
-import { readLock, type Pin } from '../../adapters/pins.js';
+import { lockNodes, readLock } from '../../config/lock.js';
+import type { Pin } from '../../core/lockfile.js';
 import { openCustody } from './custody.js';
 
 export interface Verified extends VerifyResult {
@@ -24,7 +25,7 @@ export const command: Command<Verified> = {
     const target = await targetOf(ctx.deps, loaded, custody, ctx.args[0]);
     const external = target.node !== undefined ? config.nodes[target.node] : undefined;
     if (external?.kind === 'external') {
-      const checked = await checkPin(external.name, external.owner, external.image, readLock(config.root)?.externals[external.name], custody);
+      const checked = await checkPin(external.name, external.owner, external.image, readLock(config.root, lockNodes(config))?.externals[external.name], custody);
       return { data: { ...checked, image: external.image, trustedKeys: trusted.length }, exitCode: checked.ok ? ExitCode.ok : ExitCode.failed };
     }
     const result = await verifyLineage(

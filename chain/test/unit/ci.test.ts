@@ -218,7 +218,7 @@ test('usage errors: no or an unknown --format, bad pass-through flags, --max-job
     [['--format', 'github', '--chain-args=--push'], 'E_CI_ARGS', /--push is chain ci's to set/],
     [['--format', 'github', '--chain-args=--no-such-flag'], 'E_CI_ARGS', /chain build takes no option --no-such-flag\n {2}hint: chain build options a job may add: --sign-key/],
     [['--format', 'github', '--chain-args=--reason $(id)'], 'E_CI_ARGS', /only \$NAME and \$\{NAME\} may follow a \$/],
-    [['--format', 'argo', '--max-jobs', '0'], 'E_USAGE', /--max-jobs takes a whole number of at least 1/],
+    [['--format', 'argo', '--max-jobs', '0'], 'E_USAGE', /--max-jobs takes a whole number from 1, not '0'/],
     [['--format', 'gitlab', 'nosuchnode'], 'E_UNKNOWN_NODE', /no node named 'nosuchnode'/],
   ];
   for (const [args, code, pattern] of cases) {

@@ -119,7 +119,8 @@ test('no-secrets treats secretArgs as secrets: a RUN with one in scope is an err
     assert.match(r.out, /error {2}layers\/app\/site\/Dockerfile:4:1 {2}no-secrets {2}site {2}RUN runs with the secret build arg ACCESS_CODE in scope \(ARG at line 2\): the classic builder records its value in the image history/);
     assert.match(r.out, /error {2}layers\/app\/site\/Dockerfile:2:1 {2}no-secrets {2}site {2}ARG ACCESS_CODE is declared secret \(secretArgs\)/);
     writeFileSync(dockerfile, 'FROM httpd\nCOPY --chown=10001:10001 public/ /var/www/\nRUN echo building\nUSER 10001\n');
-    writeFileSync(layer, `${l}secretArgs: [ACCESS_CODE]\n`);
+    // Passed but never declared by an ARG: nothing records it (secretArgs naming no arg at all is E_SECRET_ARG).
+    writeFileSync(layer, `${l}secretArgs: [ACCESS_CODE]\nargs: { ACCESS_CODE: "1234" }\n`);
     const clean = await runCli(['lint'], { cwd: dir, engine: absentEngine() });
     assert.is(clean.code, 0, clean.out + clean.err);
   } finally {

@@ -8,6 +8,8 @@ import { registryError, registryHost } from '../../adapters/docker-push-pull.js'
 import { lineSplitter } from '../../adapters/docker-test-run.js';
 import { cappedLines } from '../../adapters/test-output.js';
 import { ChainError } from '../../core/errors.js';
+import { decodeUtf8, jsonErrorOffset } from '../../core/text.js';
+import { setVersions } from '../../config/edit.js';
 import { labelInstruction } from '../../exec/labels.js';
 import { gitBlobHash } from '../../adapters/context.js';
 
@@ -135,6 +137,42 @@ test('registryError: refused credentials told from a registry that is down, by t
 test('labelInstruction: one LABEL, values quoted, $ not expanded', () => {
   const text = labelInstruction({ 'a.b': 'x "y"', c: '$HOME' });
   assert.is(text, 'LABEL "a.b"="x \\"y\\"" \\\n      "c"="\\$HOME"');
+});
+
+test('setVersions replaces only the version characters; a value it cannot replace in place goes through the document without folding', () => {
+  const long = `  - ${'x '.repeat(80)}# stays on one line`;
+  const text = `# comment\nversion: &v '1.0.0'   # anchored and quoted\ntest:\n${long}\nother: *v\n`;
+  assert.is(setVersions(text, [{ path: ['version'], version: '1.0.1' }]), text.replace("'1.0.0'", "'1.0.1'"));
+  const nested = 'nodes:\n  a:\n    version: 2.0.0 # a\n  b: { tier: x, version: "3.1.4" }\n';
+  assert.is(setVersions(nested, [{ path: ['nodes', 'a', 'version'], version: '2.0.1' }, { path: ['nodes', 'b', 'version'], version: '3.1.5' }]), nested.replace('2.0.0', '2.0.1').replace('"3.1.4"', '"3.1.5"'));
+  const block = `version: |-\n  1.0.0\ntest:\n${long}\n`;
+  const out = setVersions(block, [{ path: ['version'], version: '1.0.1' }]);
+  assert.match(out, /1\.0\.1/);
+  assert.ok(out.includes(long.trim()), 'a long line is never folded');
+});
+
+test('decodeUtf8 takes UTF-8 (a BOM too) and names the first byte that is not, at its line and column', () => {
+  assert.is(decodeUtf8(Buffer.from('a: é ✓ 𝄞\n'), 'f'), 'a: é ✓ 𝄞\n');
+  for (const [bytes, line, col] of [
+    [[0x61, 0x0a, 0x62, 0xe9, 0x0a], 2, 2],
+    [[0xed, 0xa0, 0x80], 1, 1], // a surrogate
+    [[0xf4, 0x90, 0x80, 0x80], 1, 1], // past U+10FFFF
+    [[0x78, 0xe2, 0x82], 1, 2], // cut short
+  ] as const) {
+    try {
+      decodeUtf8(Buffer.from(bytes), 'f');
+      assert.unreachable(String(bytes));
+    } catch (err) {
+      assert.instance(err, ChainError);
+      assert.equal((err as ChainError).problems[0]?.location, { file: 'f', line, col });
+    }
+  }
+});
+
+test('jsonErrorOffset finds where JSON goes wrong, whatever V8 says', () => {
+  for (const [text, offset] of [['{"a":}', 5], ['{"a":1,}', 7], ['[1,2', 4], ['{"a":1}x', 7], ['', 0], ['{"a": tru}', 9]] as const) {
+    assert.is(jsonErrorOffset(text), offset, text);
+  }
 });
 
 test.run();

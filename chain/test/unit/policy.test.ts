@@ -7,7 +7,10 @@ import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import { buildGraph } from '../../core/graph.js';
 import type { ChainConfig, ChainNode } from '../../core/model.js';
+import { CHECKS } from '../../policy/checks.js';
+import { isCalendarDate } from '../../policy/load.js';
 import { lint } from '../../policy/lint.js';
+import { PARAMS } from '../../policy/params.js';
 import type { Violation } from '../../policy/model.js';
 import { fixturesDir, removeDirs, runCli, tempDir } from '../helpers.js';
 
@@ -83,6 +86,19 @@ test('a malformed policy file is an input error with its location', async () => 
     assert.ok(r.err.includes(`error[${code}]`) && r.err.includes(`--> ${location}`), `${code} at ${location}:\n${r.err}`);
   }
   removeDirs(root);
+});
+
+test('every parameter of every check has a declared type, and only those have one', () => {
+  for (const [name, check] of Object.entries(CHECKS)) {
+    assert.equal(Object.keys(PARAMS[name]?.types ?? {}).sort(), [...check.params].sort(), `${name}: params and their types`);
+    for (const required of PARAMS[name]?.required ?? []) assert.ok(check.params.includes(required), `${name}: ${required}`);
+  }
+  for (const name of Object.keys(PARAMS)) assert.ok(CHECKS[name], `${name} is a check`);
+});
+
+test('exemption dates are days of the calendar', () => {
+  for (const day of ['2027-01-31', '2028-02-29', '2027-12-31']) assert.ok(isCalendarDate(day), day);
+  for (const day of ['2027-02-30', '2027-02-29', '2027-13-01', '2027-00-10', '2027-04-31', '2027-1-1', '27-01-01']) assert.not.ok(isCalendarDate(day), day);
 });
 
 test.run();
