@@ -53,7 +53,15 @@ async function changeOf(git: GitRepo, config: ChainConfig, commit: Commit, chain
       return { unreadable: text }; // any change to a broken lock is a change to its whole content
     }
   };
-  const [chainBefore, chainAfter, lockBefore, lockAfter] = await Promise.all([at(commit.parent, chainYaml), at(commit.sha, chainYaml), at(commit.parent, LOCK_FILE), at(commit.sha, LOCK_FILE)]);
+  // chain.yaml before the commit decides who may do what; the rest is read only where the commit changed it.
+  const touched = (file: string) => commit.files.includes(file);
+  const [chainBefore, chainAfter, lockBefore, lockAfter] = await Promise.all([
+    at(commit.parent, chainYaml),
+    touched(chainYaml) ? at(commit.sha, chainYaml) : undefined,
+    touched(LOCK_FILE) ? at(commit.parent, LOCK_FILE) : undefined,
+    touched(LOCK_FILE) ? at(commit.sha, LOCK_FILE) : undefined,
+  ]);
+  const rawBefore = parseChainText(chainBefore);
   const versionOnly = new Set<string>();
   const bumped = new Set<string>();
   for (const changed of commit.files.filter((f) => path.posix.basename(f) === LAYER_FILE)) {
@@ -69,8 +77,8 @@ async function changeOf(git: GitRepo, config: ChainConfig, commit: Commit, chain
     email: commit.email,
     ...(commit.signer ? { signer: commit.signer } : {}),
     files: commit.files,
-    chainBefore: parseChainText(chainBefore),
-    chainAfter: parseChainText(chainAfter),
+    chainBefore: rawBefore,
+    chainAfter: touched(chainYaml) ? parseChainText(chainAfter) : rawBefore,
     lockBefore: json(lockBefore),
     lockAfter: json(lockAfter),
     versionOnly,
