@@ -9,7 +9,7 @@
  * folder; the private keys a context would send are listed, for plan and build to refuse.
  */
 import { createHash } from 'node:crypto';
-import { accessSync, constants, lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-fs';
@@ -64,11 +64,13 @@ function specialKind(dirent: Dirent): SpecialKind | 'socket' | undefined {
  * @param root the chain root (git index paths are relative to it)
  * @param context the context folder relative to root
  * @param dockerfile the Dockerfile relative to the context
+ * @param listed the context folder's entries, when loading the chain listed it already
  */
-export function snapshotContext(root: string, context: string, dockerfile: string, index?: GitIndex): ContextSnapshot {
+export function snapshotContext(root: string, context: string, dockerfile: string, index?: GitIndex, listed?: Dirent[]): ContextSnapshot {
   const contextAbs = path.join(root, context);
   const prefix = context === '' ? '' : `${context}/`;
-  const rules = readIgnoreRules(contextAbs);
+  const top = listed ?? listContext(contextAbs);
+  const rules = top?.some((d) => d.name === '.dockerignore') === false ? { hasExceptions: false } : readIgnoreRules(contextAbs);
   const alwaysSent = new Set([dockerfile, '.dockerignore']);
   const snapshot: ContextSnapshot = { files: {}, entries: new Set(), uncommitted: [], specials: [], skipped: [], privateKeys: [] };
   const problems: Problem[] = [];
@@ -82,7 +84,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   const walk = (dirRel: string, dirIgnored: boolean): void => {
     let dirents: Dirent[];
     try {
-      dirents = readdirSync(path.join(contextAbs, dirRel), { withFileTypes: true });
+      dirents = dirRel === '' && top ? top : readdirSync(path.join(contextAbs, dirRel), { withFileTypes: true });
     } catch (err) {
       // The docker CLI refuses a folder it cannot list, unless .dockerignore leaves it out.
       if (!dirIgnored && (err as NodeJS.ErrnoException).code !== 'ENOENT') unreadable(dirRel || '.', err);
@@ -110,7 +112,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
       }
       if (!dirent.isFile() && !dirent.isSymbolicLink()) continue;
       try {
-        addFile(snapshot, path.join(contextAbs, rel), rel, index?.get(prefix + rel));
+        addFile(snapshot, path.join(contextAbs, rel), rel, dirent.isSymbolicLink(), index?.get(prefix + rel));
       } catch (err) {
         if (err instanceof ChainError) throw err;
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') unreadable(rel, err);
@@ -127,14 +129,24 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   return snapshot;
 }
 
-/** A file or symlink: git's hash when it is committed as it is, else its own (every sent file must be readable). */
-function addFile(snapshot: ContextSnapshot, abs: string, rel: string, committed: string | undefined): void {
-  const stat = lstatSync(abs);
-  if (committed === undefined) {
+/** The context folder's entries; undefined when it cannot be listed (the walk then says why). */
+function listContext(contextAbs: string): Dirent[] | undefined {
+  try {
+    return readdirSync(contextAbs, { withFileTypes: true });
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A file or symlink: git's hash when it is committed as it is (git's status has compared it with
+ * the work tree: nothing is read or stat'ed here), else its own hash from its content.
+ */
+function addFile(snapshot: ContextSnapshot, abs: string, rel: string, symlink: boolean, committed: string | undefined): void {
+  if (committed === undefined || committed.startsWith('120000') !== symlink) {
     snapshot.uncommitted.push(rel);
-    snapshot.files[rel] = hashFile(abs, stat);
+    snapshot.files[rel] = hashFile(abs, lstatSync(abs));
   } else {
-    if (!stat.isSymbolicLink()) accessSync(abs, constants.R_OK);
     snapshot.files[rel] = committed;
   }
   snapshot.entries.add(rel);

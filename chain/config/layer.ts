@@ -1,8 +1,8 @@
 /** A node's layer.yaml: the keys its team owns, merged into chain.yaml's; a key set in both is an error. */
-import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { LAYER_FILE } from './find.js';
+import type { Listings } from './listing.js';
 import { readTextInto, type RawNode } from './read.js';
 import { validateAgainst } from './schema.js';
 import { YamlSource } from './yaml-source.js';
@@ -16,11 +16,11 @@ export interface Merged {
   at: (key: (typeof LAYER_KEYS)[number]) => Location;
 }
 
-export function mergeLayer(name: string, rawNode: RawNode, contextAbs: string, chainSource: YamlSource, problems: Problem[]): Merged {
+export function mergeLayer(name: string, rawNode: RawNode, contextAbs: string, chainSource: YamlSource, problems: Problem[], listings: Listings): Merged {
   const layerFile = path.join(contextAbs, LAYER_FILE);
   const fromChain: LayerKeys = Object.fromEntries(LAYER_KEYS.filter((k) => rawNode[k] !== undefined).map((k) => [k, rawNode[k]]));
   const inChain: Merged = { keys: fromChain, at: (key) => chainSource.locate(['nodes', name, key]) };
-  if (!existsSync(layerFile)) return inChain;
+  if (!listings.entry(contextAbs, LAYER_FILE)) return inChain;
   const text = readTextInto(layerFile, 'E_LAYER_READ', 'layer file', problems);
   if (text === undefined) return inChain;
   const layer = new YamlSource(layerFile, text);

@@ -6,6 +6,7 @@ import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
 import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
 import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
 import { mergeLayer, type LayerKeys } from './layer.js';
+import type { Listings } from './listing.js';
 import { checkContextPath, isInside, statSafely } from './paths.js';
 import { readTextInto, type ChainSpec, type RawNode } from './read.js';
 
@@ -19,6 +20,7 @@ export interface NodeDockerfile {
 export interface NodeContext {
   spec: ChainSpec;
   realRoot: string;
+  listings: Listings;
   checkouts: Readonly<Record<string, Checkout>>;
   problems: Problem[];
 }
@@ -50,9 +52,9 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     return undefined;
   }
   const contextPath = checkout ? path.relative(root, path.join(checkout.dir, rawNode.source?.path ?? '.')) : (rawNode.path as string);
-  const context = checkContextPath(root, c.realRoot, contextPath, () => at(checkout ? 'source' : 'path'), c.problems);
+  const context = checkContextPath(root, c.realRoot, contextPath, () => at(checkout ? 'source' : 'path'), c.problems, c.listings);
   if (context === undefined) return undefined;
-  const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, c.problems);
+  const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, c.problems, c.listings);
   if (merged.version !== undefined && !semver.valid(String(merged.version))) {
     c.problems.push(problem('E_VERSION_INVALID', `node ${name}: version '${merged.version}' is not a semantic version`, { hint: 'write MAJOR.MINOR.PATCH, e.g. 1.4.0', location: keyAt('version') }));
   }
@@ -62,8 +64,10 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     c.problems.push(problem('E_PATH_OUTSIDE', `node ${name}: dockerfile ${dockerfile} is outside its context ${context}`, { hint: 'keep the Dockerfile inside the node folder', location: at('dockerfile') }));
     return undefined;
   }
-  const found = statSafely(dockerfileAbs);
-  if (!found.stat) {
+  // Most Dockerfiles sit at the top of their context, whose listing says they are there.
+  const listed = c.listings.entry(path.dirname(dockerfileAbs), path.basename(dockerfileAbs)) !== undefined;
+  const found = listed ? {} : statSafely(dockerfileAbs);
+  if (!listed && !found.stat) {
     c.problems.push(problem('E_DOCKERFILE_MISSING', `node ${name}: no Dockerfile at ${path.relative(root, dockerfileAbs)}${found.error ? ` (${found.error})` : ''}`, {
       hint: `add ${dockerfile} to ${context}, or name another file with dockerfile:`,
       location: at(rawNode.dockerfile ? 'dockerfile' : 'path'),

@@ -1,7 +1,8 @@
 /** Path safety: node folders and Dockerfiles stay inside the folder holding chain.yaml. */
-import { realpathSync, statSync, type Stats } from 'node:fs';
+import { statSync, type Stats } from 'node:fs';
 import path from 'node:path';
 import { problem, type Location, type Problem } from '../core/errors.js';
+import type { Listings } from './listing.js';
 
 export function isInside(parent: string, child: string): boolean {
   const rel = path.relative(parent, child);
@@ -9,7 +10,7 @@ export function isInside(parent: string, child: string): boolean {
 }
 
 /** The context folder relative to root, or undefined (with a problem) when it is not a folder inside root. */
-export function checkContextPath(root: string, realRoot: string, rawPath: string, location: () => Location, problems: Problem[]): string | undefined {
+export function checkContextPath(root: string, realRoot: string, rawPath: string, location: () => Location, problems: Problem[], listings: Listings): string | undefined {
   const outside = () => {
     problems.push(problem('E_PATH_OUTSIDE', `path ${rawPath} is outside the repository ${root}`, {
       hint: 'node folders must live inside the folder holding chain.yaml; use a relative path without .. and no symlink leading out',
@@ -19,14 +20,15 @@ export function checkContextPath(root: string, realRoot: string, rawPath: string
   };
   if (path.isAbsolute(rawPath) || rawPath.split(/[\\/]/).includes('..')) return outside();
   const abs = path.resolve(root, rawPath);
-  const stat = statSafely(abs);
-  if (!stat.stat?.isDirectory()) {
+  // Listing the folder is the check that it is one, and the listing serves the rest of the load.
+  const stat = listings.list(abs) ? undefined : statSafely(abs);
+  if (stat && !stat.stat?.isDirectory()) {
     problems.push(problem('E_PATH_MISSING', `path ${rawPath} is not a folder${stat.error ? ` (${stat.error})` : ''}`, { hint: 'create the node folder, or fix the path', location: location() }));
     return undefined;
   }
   let real: string;
   try {
-    real = realpathSync.native(abs);
+    real = listings.real(abs);
   } catch (err) {
     problems.push(problem('E_PATH_MISSING', `path ${rawPath} cannot be resolved (${(err as NodeJS.ErrnoException).code ?? String(err)})`, { hint: 'fix the path, or the symlinks in it', location: location() }));
     return undefined;

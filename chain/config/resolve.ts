@@ -3,11 +3,11 @@
  * checked ChainConfig with every node's Dockerfile. Every problem is collected and reported
  * together, each with its location.
  */
-import { realpathSync } from 'node:fs';
 import path from 'node:path';
 import { ChainError, problem, type Problem } from '../core/errors.js';
 import { DEFAULT_TIERS, type ChainConfig, type ChainNode, type Team } from '../core/model.js';
 import type { Checkout } from '../core/model.js';
+import { Listings } from './listing.js';
 import { resolveNode, type NodeDockerfile } from './node.js';
 import type { ChainSpec } from './read.js';
 import { checkGraph } from './rules.js';
@@ -21,6 +21,8 @@ export interface LoadedChain {
   source: YamlSource;
   /** chain.yaml's data as read, for comparing it with other versions of the file */
   raw: unknown;
+  /** the folders listed while loading, for the context walks to start from */
+  listings: Listings;
 }
 
 export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string, Checkout>> = {}): LoadedChain {
@@ -38,7 +40,8 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   const tiers = raw.tiers ?? [...DEFAULT_TIERS];
   const nodes: Record<string, ChainNode> = Object.create(null);
   const dockerfiles: Record<string, NodeDockerfile> = Object.create(null);
-  const context = { spec, realRoot: realpathSync.native(root), checkouts, problems };
+  const listings = new Listings();
+  const context = { spec, realRoot: listings.real(root), checkouts, problems, listings };
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
     if (reservedName(name, ['nodes', name], source, problems)) continue;
     const resolved = resolveNode(name, rawNode, context);
@@ -61,7 +64,7 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
-  return { config, dockerfiles, source, raw };
+  return { config, dockerfiles, source, raw, listings };
 }
 
 /**

@@ -3,6 +3,8 @@
  * what the image stores hold under each node's fingerprint tag, and the last build records. It
  * observes only: the planner then decides on this data alone which image satisfies a node.
  */
+import type { Dirent } from 'node:fs';
+import path from 'node:path';
 import PQueue from 'p-queue';
 import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
@@ -73,7 +75,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
     const node = config.nodes[name];
     if (node?.kind === 'built') {
       // Every context's problems (an unreadable file, a bad .dockerignore pattern) are told together.
-      const snapshot = snapshotOrProblems(config.root, node.path, node.dockerfile, index, problems);
+      const snapshot = snapshotOrProblems(config.root, node.path, node.dockerfile, index, problems, loaded.listings.known(path.join(config.root, node.path)));
       if (!snapshot) continue;
       snapshots[name] = snapshot;
       inputs[name] = {
@@ -152,9 +154,9 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
   }
 }
 
-function snapshotOrProblems(root: string, context: string, dockerfile: string, index: GitIndex | undefined, problems: Problem[]): ContextSnapshot | undefined {
+function snapshotOrProblems(root: string, context: string, dockerfile: string, index: GitIndex | undefined, problems: Problem[], listed: Dirent[] | undefined): ContextSnapshot | undefined {
   try {
-    return snapshotContext(root, context, dockerfile, index);
+    return snapshotContext(root, context, dockerfile, index, listed);
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
     problems.push(...err.problems);
