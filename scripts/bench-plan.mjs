@@ -1,50 +1,94 @@
-// Generates a synthetic chain of N nodes in a temporary git repository and times `chain plan --json`
-// on it (first run, then again with nothing changed), with peak memory. Prints figures; asserts nothing.
+// Plans the same generated workspace with chain and with Turborepo, side by side in one run, and
+// prints wall time, peak memory and the ratio (medians; figures, not assertions). Each generated
+// node is a folder with a Dockerfile for chain and a package.json for Turborepo (same folders, same
+// graph, committed to a temporary git repository). Turborepo is installed from npm into a
+// temporary folder. Scenarios: the full plan with nothing built; one file changed in a middleware
+// node (`chain plan --since HEAD^1` vs `turbo run build --dry=json --filter=...[HEAD^1]`); git's own
+// floor for each (`ls-files -s`, `diff --name-only`). `--lint` adds `chain lint --json`.
+//   scripts/bench-plan [N...] [--runs K] [--lint] [--no-turbo]
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate-chain.mjs';
 
+const TURBO_VERSION = '2.11.11';
 const root = fileURLToPath(new URL('..', import.meta.url));
-// --lint: time `chain lint --json` with the repository's own policies instead of `chain plan --json`.
-const lint = process.argv.includes('--lint');
-const command = lint ? 'lint' : 'plan';
-const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
+const argv = process.argv.slice(2);
+const flag = (name) => argv.includes(name);
+const runs = Number(argv[argv.indexOf('--runs') + 1]) || 3;
+const sizes = argv.filter((a, i) => /^\d+$/.test(a) && argv[i - 1] !== '--runs').map(Number);
+const chainBin = process.env.CHAIN_BIN ?? path.join(root, 'dist/chain/main.js');
 
-function planOnce(dir) {
+function timed(cmd, args, cwd, ok = [0]) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain/main.js'), command, '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 1 << 30, env: { ...process.env, CI: 'true', TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1', TURBO_NO_UPDATE_NOTIFIER: '1' } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  // lint exits 1 when it finds errors: the generated chain has no tests, so it does.
-  if (r.status !== 0 && !(lint && r.status === 1)) throw new Error(`chain ${command} failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
+  if (!ok.includes(r.status)) throw new Error(`${path.basename(cmd)} ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   const rss = Number(/peak-rss-kb (\d+)/.exec(r.stderr)?.[1] ?? 0) / 1024;
-  const out = JSON.parse(r.stdout);
-  return { ms, rss, build: lint ? out.violations.length : out.summary.build };
+  return { ms, rss, stdout: r.stdout };
+}
+const chain = (args, cwd, ok) => timed(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), chainBin, ...args], cwd, ok);
+/** The median of `runs` runs, after one run that warms the file system cache. */
+function median(fn) {
+  fn();
+  const all = Array.from({ length: runs }, fn).sort((a, b) => a.ms - b.ms);
+  return all[Math.floor(all.length / 2)];
 }
 
-console.log(`chain ${command} --json`);
-console.log(`nodes   files    first run          again (median of 3)  ${lint ? 'violations' : 'to build'}`);
-for (const n of sizes.length > 0 ? sizes : [1000, 5000, 10000]) {
-  const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${n}-`));
-  try {
-    generate(n, dir);
-    if (lint) {
-      mkdirSync(path.join(dir, 'policies'));
-      writeFileSync(path.join(dir, 'policies', 'supply-chain.yaml'), readFileSync(path.join(root, 'policies', 'supply-chain.yaml'), 'utf8'));
+function installTurbo() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'chain-bench-turbo-'));
+  execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `turbo@${TURBO_VERSION}`], { stdio: 'inherit' });
+  return { dir, bin: path.join(dir, 'node_modules/.bin/turbo') };
+}
+
+const ms = (r) => (r ? `${Math.round(r.ms)} ms` : '-');
+const mb = (r) => (r?.rss ? `${Math.round(r.rss)} MB` : '');
+const ratio = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(2)}x` : '-');
+const row = (cells) => console.log(`| ${cells.join(' | ')} |`);
+
+const turbo = flag('--no-turbo') ? undefined : installTurbo();
+console.log(`\nchain (${path.relative(root, chainBin)}) vs Turborepo ${TURBO_VERSION}; medians of ${runs}; ${new Date().toISOString()}`);
+row(['scenario', 'N', 'chain', 'chain peak', 'turbo', 'chain / turbo', 'git floor']);
+row(['---', '---', '---', '---', '---', '---', '---']);
+try {
+  for (const n of sizes.length > 0 ? sizes : [1000, 5000, 10000]) {
+    const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${n}-`));
+    try {
+      generate(n, dir, { turbo: true });
+      if (flag('--lint')) {
+        mkdirSync(path.join(dir, 'policies'));
+        writeFileSync(path.join(dir, 'policies', 'supply-chain.yaml'), readFileSync(path.join(root, 'policies', 'supply-chain.yaml'), 'utf8'));
+      }
+      const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
+      git('init', '-q');
+      git('config', 'gc.auto', '0'); // no background gc while timing (or while removing the folder)
+      git('add', '-A');
+      git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+
+      const full = median(() => chain(['plan', '--json'], dir));
+      const turboFull = turbo && median(() => timed(turbo.bin, ['run', 'build', '--dry=json'], dir));
+      const floor = median(() => timed('git', ['ls-files', '-s'], dir));
+      row(['full plan, nothing built', n, ms(full), mb(full), ms(turboFull), ratio(full, turboFull), `ls-files -s ${ms(floor)}`]);
+
+      // One file changed in a middleware node, committed: its dependents must be planned.
+      appendFileSync(path.join(dir, 'layers/middleware-1/files/f0.txt'), 'patched\n');
+      git('-c', 'user.email=b@x', '-c', 'user.name=bench', 'commit', '-qam', 'one file');
+      const since = median(() => chain(['plan', '--since', 'HEAD^1', '--json'], dir));
+      const turboSince = turbo && median(() => timed(turbo.bin, ['run', 'build', '--dry=json', '--filter=...[HEAD^1]'], dir));
+      const diff = median(() => timed('git', ['diff', '--name-only', 'HEAD^1'], dir));
+      const selected = JSON.parse(since.stdout).nodes.length;
+      row([`one file changed (${selected} nodes planned)`, n, ms(since), mb(since), ms(turboSince), ratio(since, turboSince), `diff --name-only ${ms(diff)}`]);
+
+      if (flag('--lint')) {
+        const lint = median(() => chain(['lint', '--json'], dir, [0, 1]));
+        row(['chain lint', n, ms(lint), mb(lint), '', '', '']);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
     }
-    const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
-    git('init', '-q');
-    git('add', '-A');
-    git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
-    const first = planOnce(dir);
-    // This class of machine varies by a quarter from run to run: report the median of three.
-    const again = [planOnce(dir), planOnce(dir), planOnce(dir)].sort((a, b) => a.ms - b.ms)[1];
-    const files = n * 20;
-    const fmt = (r) => `${(r.ms / 1000).toFixed(2)} s ${r.rss.toFixed(0).padStart(4)} MB`.padEnd(19);
-    console.log(`${String(n).padEnd(8)}${String(files).padEnd(9)}${fmt(first)}${fmt(again)}${first.build}`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true, maxRetries: 5 });
   }
+} finally {
+  if (turbo) rmSync(turbo.dir, { recursive: true, force: true });
 }

@@ -12,22 +12,29 @@ export class GitRepo {
   }
 
   /**
-   * Git's own blob hashes for every tracked file under `dir` that is unmodified in the work tree:
-   * one `ls-files` for the whole repository instead of reading every file. Undefined outside git.
+   * Git's own blob hashes for every tracked file under `dir` that is unmodified in the work tree
+   * (one `ls-files` for the whole repository instead of reading every file), and the commit HEAD
+   * is at. Three processes at once; both undefined outside git.
    */
-  async index(): Promise<GitIndex | undefined> {
+  async facts(): Promise<{ index?: GitIndex; head?: string }> {
     try {
-      // Three processes at once. `status` refreshes stat info in memory, so files that were only
-      // touched do not count as modified; its paths are relative to the top of the work tree.
-      const [staged, status, prefix] = await Promise.all([
+      // `status` refreshes stat info in memory, so files that were only touched do not count as
+      // modified; its paths are relative to the top of the work tree, hence the prefix.
+      const [staged, status, where] = await Promise.all([
         this.git.raw(['ls-files', '-s', '-z']),
         this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames']),
-        this.git.raw(['rev-parse', '--show-prefix']),
+        this.git.raw(['rev-parse', '--show-prefix', 'HEAD']).catch(async () => `${await this.git.raw(['rev-parse', '--show-prefix'])}\n`),
       ]);
-      return parseLsFiles(staged, modifiedPaths(status, prefix.trim()));
+      const [prefix = '', head = ''] = where.split('\n');
+      return { index: parseLsFiles(staged, modifiedPaths(status, prefix.trim())), ...(head.trim() ? { head: head.trim() } : {}) };
     } catch {
-      return undefined;
+      return {};
     }
+  }
+
+  /** The index alone (see facts). */
+  async index(): Promise<GitIndex | undefined> {
+    return (await this.facts()).index;
   }
 
   /**
@@ -161,13 +168,18 @@ export function modifiedPaths(status: string, prefix: string): Set<string> {
 /** Parses `git ls-files -s -z` ("<mode> <sha> <stage>\t<path>\0"), leaving out the given paths and unmerged entries. */
 export function parseLsFiles(output: string, leaveOut: ReadonlySet<string> = new Set()): GitIndex {
   const index: GitIndex = new Map();
-  for (const entry of output.split('\0')) {
-    const tab = entry.indexOf('\t');
-    if (tab < 0) continue;
-    const [mode, sha, stage] = entry.slice(0, tab).split(' ');
-    const file = entry.slice(tab + 1);
-    if (stage !== '0' || !mode || !sha || leaveOut.has(file) || mode === '160000') continue;
-    index.set(file, `${mode} ${sha}`);
+  // One pass over the output without splitting it: a large index is tens of thousands of entries.
+  for (let start = 0; start < output.length; ) {
+    let end = output.indexOf('\0', start);
+    if (end < 0) end = output.length;
+    const tab = output.indexOf('\t', start);
+    if (tab > start && tab < end) {
+      const meta = output.slice(start, tab);
+      const [mode, sha, stage] = meta.split(' ');
+      const file = output.slice(tab + 1, end);
+      if (stage === '0' && mode && sha && mode !== '160000' && !leaveOut.has(file)) index.set(file, `${mode} ${sha}`);
+    }
+    start = end + 1;
   }
   return index;
 }

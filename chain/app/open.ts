@@ -2,15 +2,20 @@
 import path from 'node:path';
 import { ChainError, formatLocation, type Problem } from '../core/errors.js';
 import { graphProblemsDespiteSchema } from '../config/despite-schema.js';
+import type { ChainConfig } from '../core/model.js';
 import { readChain, type ChainSpec } from '../config/read.js';
 import { resolveChain, type LoadedChain } from '../config/resolve.js';
 import { rawLockNodes, readLock } from '../config/lock.js';
 import { fetchSources } from '../adapters/sources.js';
 
-export async function openChain(file: string): Promise<LoadedChain> {
+/**
+ * @param select given the chain as chain.yaml alone says it (no node folder read), the nodes whose
+ *   folders must be read and checked; the others stay `unread` (see resolveChain).
+ */
+export async function openChain(file: string, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>): Promise<LoadedChain> {
   const spec = readOrReportAll(file);
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};
-  return resolveChain(spec, checkouts);
+  return resolveChain(spec, checkouts, select);
 }
 
 /** Phase 1; when chain.yaml fails its schema, the graph's problems that can still be found are reported with it. */

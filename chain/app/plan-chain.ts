@@ -6,6 +6,7 @@ import { chainGraph } from '../core/graph.js';
 import { nodesTouched } from '../core/ownership.js';
 import { assemblePlan, selectNodes, type Plan } from '../core/plan.js';
 import { parseChainText } from '../config/read.js';
+import type { ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
 import type { DockerEngine } from '../adapters/docker.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
@@ -32,22 +33,32 @@ export interface Planned {
   state: StateStore;
 }
 
-/** Opens chain.yaml and plans it; git is read while the chain loads. */
+/**
+ * Opens chain.yaml and plans it; git is read while the chain loads. A plan of named nodes or of
+ * --since reads and checks only the folders of the nodes it covers: the cost follows the change.
+ */
 export async function planFile(deps: AppDeps, file: string, request: PlanRequest): Promise<Planned> {
   const gitRead = startGitRead(deps.git(path.dirname(file)));
-  return planLoaded(deps, await openChain(file), request, gitRead);
+  const changes = request.since ? await changedFiles(deps, file, request.since) : undefined;
+  let since: Since | undefined;
+  const narrow = request.since !== undefined || request.targets.length > 0;
+  const loaded = await openChain(file, narrow ? (skeleton, raw) => {
+    checkRequest(skeleton, request);
+    if (changes) since = { ref: changes.ref, touched: touchedBy(skeleton, raw, changes) };
+    return selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
+  } : undefined);
+  return planLoaded(deps, loaded, request, gitRead, since);
 }
 
+type Since = { ref: string; touched: Map<string, string[]> };
+
 /** Plans an opened chain (`chain patch --dry-run` plans one with new versions in memory). */
-export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: PlanRequest, gitRead: Promise<GitFacts>): Promise<Planned> {
-  checkTargets(loaded, request.targets);
-  if (request.only && request.targets.length === 0) {
-    fail('E_USAGE', '--only builds exactly the nodes it is given, and none was named', { hint: 'name the nodes, e.g. chain build corebuild --only --push' });
-  }
+export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: PlanRequest, gitRead: Promise<GitFacts>, knownSince?: Since): Promise<Planned> {
+  checkRequest(loaded.config, request);
   const engine = await deps.engine();
   const state = new StateStore(loaded.config.root);
   const graph = chainGraph(loaded.config);
-  const since = request.since ? await changesSince(deps, loaded, request.since) : undefined;
+  const since = knownSince ?? (request.since ? await changesSince(deps, loaded, request.since) : undefined);
   const selected = selectNodes(graph, request.targets, since?.touched.keys(), request.only);
   const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, gitRead);
   refusePrivateKeys(world);
@@ -57,23 +68,50 @@ export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: Pl
   return { plan, world, engine, state };
 }
 
-export function checkTargets(loaded: LoadedChain, targets: string[]): void {
+function checkRequest(config: ChainConfig, request: PlanRequest): void {
+  checkTargets(config, request.targets);
+  if (request.only && request.targets.length === 0) {
+    fail('E_USAGE', '--only builds exactly the nodes it is given, and none was named', { hint: 'name the nodes, e.g. chain build corebuild --only --push' });
+  }
+}
+
+export function checkTargets(config: ChainConfig, targets: string[]): void {
   for (const t of targets) {
-    if (!Object.hasOwn(loaded.config.nodes, t)) {
-      const nodes = Object.keys(loaded.config.nodes).sort();
-      fail('E_UNKNOWN_NODE', `no node named '${t}' in ${loaded.config.file}`, { hint: hintWith(t, nodes, `nodes: ${nodes.join(', ')}`) });
+    if (!Object.hasOwn(config.nodes, t)) {
+      const nodes = Object.keys(config.nodes).sort();
+      fail('E_UNKNOWN_NODE', `no node named '${t}' in ${config.file}`, { hint: hintWith(t, nodes, `nodes: ${nodes.join(', ')}`) });
     }
   }
 }
 
-/** --since: the nodes whose inputs changed between the ref and the work tree, with the files. */
-async function changesSince(deps: AppDeps, loaded: LoadedChain, ref: string): Promise<{ ref: string; touched: Map<string, string[]> }> {
-  const { config } = loaded;
-  const git = deps.git(config.root);
-  if (!(await git.exists(ref))) fail('E_GIT_REF', `'${ref}' is not a commit of the repository at ${config.root}`, { hint: 'fetch it, or name a branch, tag or commit that exists' });
-  const chainYaml = path.basename(config.file);
-  const files = await git.changedSince(ref);
-  const changed = files.includes(chainYaml);
-  const before = changed ? parseChainText(await git.show(ref, chainYaml)) : undefined;
-  return { ref, touched: nodesTouched(config, files, chainYaml, before, changed ? loaded.raw : undefined) };
+interface Changes {
+  ref: string;
+  files: string[];
+  /** chain.yaml's data at the ref, when the change touched it */
+  before?: unknown;
+  chainYaml: string;
+}
+
+/** --since: the files changed between the ref and the work tree, and chain.yaml as it was. */
+async function changedFiles(deps: AppDeps, file: string, ref: string): Promise<Changes> {
+  const root = path.dirname(path.resolve(file));
+  const git = deps.git(root);
+  const chainYaml = path.basename(file);
+  // The ref is checked only when git cannot diff against it: one process fewer on the usual path.
+  const files = await git.changedSince(ref).catch(async (err: unknown) => {
+    if (await git.exists(ref)) throw err;
+    return fail('E_GIT_REF', `'${ref}' is not a commit of the repository at ${root}`, { hint: 'fetch it, or name a branch, tag or commit that exists' });
+  });
+  const before = files.includes(chainYaml) ? parseChainText(await git.show(ref, chainYaml)) : undefined;
+  return { ref, files, chainYaml, ...(before !== undefined ? { before } : {}) };
+}
+
+/** The nodes a change touches, with the files. */
+function touchedBy(config: ChainConfig, raw: unknown, changes: Changes): Map<string, string[]> {
+  return nodesTouched(config, changes.files, changes.chainYaml, changes.before, changes.files.includes(changes.chainYaml) ? raw : undefined);
+}
+
+async function changesSince(deps: AppDeps, loaded: LoadedChain, ref: string): Promise<Since> {
+  const changes = await changedFiles(deps, loaded.config.file, ref);
+  return { ref, touched: touchedBy(loaded.config, loaded.raw, changes) };
 }

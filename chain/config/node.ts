@@ -25,8 +25,11 @@ export interface NodeContext {
   problems: Problem[];
 }
 
-/** The node, and its Dockerfile when it is built; undefined (with problems) when it cannot be used. */
-export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { node: ChainNode; dockerfile?: NodeDockerfile } | undefined {
+/**
+ * The node, and its Dockerfile when it is built; undefined (with problems) when it cannot be used.
+ * Not `deep`: a built node as chain.yaml alone says it (nothing of its folder is read or checked).
+ */
+export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep = true): { node: ChainNode; dockerfile?: NodeDockerfile } | undefined {
   const { root, source } = c.spec;
   const at = (key?: string) => source.locate(key ? ['nodes', name, key] : ['nodes', name], key ? 'value' : 'key');
   if ([rawNode.path, rawNode.image, rawNode.source].filter((v) => v !== undefined).length !== 1) {
@@ -52,6 +55,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     return undefined;
   }
   const contextPath = checkout ? path.relative(root, path.join(checkout.dir, rawNode.source?.path ?? '.')) : (rawNode.path as string);
+  if (!deep) return { node: unreadNode(common, root, contextPath, rawNode) };
   const context = checkContextPath(root, c.realRoot, contextPath, () => at(checkout ? 'source' : 'path'), c.problems, c.listings);
   if (context === undefined) return undefined;
   const { keys: merged, at: keyAt } = mergeLayer(name, rawNode, path.join(root, context), source, c.problems, c.listings);
@@ -94,6 +98,12 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     testLimits: testLimits(name, merged.testLimits, () => keyAt('testLimits'), c.problems),
   };
   return { node, dockerfile: { file: dockerfileAbs, text, info } };
+}
+
+/** A built node whose folder was not read: where it is and what it is built from, nothing else. */
+function unreadNode(common: Omit<BuiltNode, 'kind' | 'path' | 'dockerfile' | 'args' | 'secretArgs' | 'test'>, root: string, contextPath: string, rawNode: RawNode): BuiltNode {
+  const context = path.relative(root, path.resolve(root, contextPath)).split(path.sep).join('/');
+  return { ...common, kind: 'built', unread: true, path: context, dockerfile: (rawNode.dockerfile ?? 'Dockerfile').replace(/\\/g, '/'), args: {}, secretArgs: [], test: [] };
 }
 
 function parseFrom(node: string, from: RawNode['from'], location: () => Location, problems: Problem[]): ParentRef[] {

@@ -25,7 +25,12 @@ export interface LoadedChain {
   listings: Listings;
 }
 
-export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string, Checkout>> = {}): LoadedChain {
+/**
+ * @param select when given, chooses from the chain as chain.yaml alone says it the nodes whose
+ *   folders are read and checked (a plan's nodes); every other node stays as chain.yaml says it
+ *   (`unread`), so that a plan costs what it covers
+ */
+export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string, Checkout>> = {}, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>): LoadedChain {
   const { raw, root, source } = spec;
   const problems: Problem[] = [];
   // Maps without a prototype: a reference to 'constructor' or 'toString' finds nothing, as it should.
@@ -44,10 +49,20 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   const context = { spec, realRoot: listings.real(root), checkouts, problems, listings };
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
     if (reservedName(name, ['nodes', name], source, problems)) continue;
-    const resolved = resolveNode(name, rawNode, context);
+    const resolved = resolveNode(name, rawNode, context, select === undefined);
     if (!resolved) continue;
     nodes[name] = resolved.node;
     if (resolved.dockerfile) dockerfiles[name] = resolved.dockerfile;
+  }
+  if (select && problems.length === 0) {
+    for (const name of select(configOf(spec, teams, tiers, nodes), raw)) {
+      const rawNode = raw.nodes[name];
+      if (nodes[name]?.kind !== 'built' || !rawNode) continue;
+      const resolved = resolveNode(name, rawNode, context);
+      if (!resolved) continue;
+      nodes[name] = resolved.node;
+      if (resolved.dockerfile) dockerfiles[name] = resolved.dockerfile;
+    }
   }
 
   const concurrency = raw.concurrency ?? {};
@@ -60,11 +75,15 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   });
   checkRegistry(raw.registry, source, problems);
   checkTrustedKeys(root, raw.trustedKeys, source, problems);
-  const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
-  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
+  const config = configOf(spec, teams, tiers, nodes);
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source, raw, listings };
+}
+
+function configOf({ raw, root, file }: ChainSpec, teams: Record<string, Team>, tiers: string[], nodes: Record<string, ChainNode>): ChainConfig {
+  const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
+  return { root, file, name: raw.name, teams, tiers, concurrency: raw.concurrency ?? {}, admins: raw.admins ?? [], trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
 }
 
 /**

@@ -44,7 +44,7 @@ export function checkGraph(config: ChainConfig, dockerfiles: Record<string, Node
       if (parentRef.range === undefined) continue;
       if (!semver.validRange(parentRef.range)) {
         problems.push(problem('E_RANGE_INVALID', `node ${node.name}: '${parentRef.range}' is not a semver range`, { hint: 'e.g. corebuild@^1 or httpd@~2.4', location: at(node.name, 'from') }));
-      } else if (parent.kind !== 'built' || parent.version === undefined) {
+      } else if (parent.kind !== 'built' || (parent.version === undefined && !parent.unread)) {
         problems.push(problem('E_RANGE_UNVERSIONED', `node ${node.name} accepts ${parent.name}@${parentRef.range}, but ${parent.name} has no version`, { hint: `give ${parent.name} a version, or drop the range`, location: at(node.name, 'from') }));
       }
       // A parent version outside the range is not an input error: the plan holds the node until

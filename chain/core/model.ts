@@ -70,6 +70,11 @@ export interface BuiltNode extends NodeCommon {
   test: string[];
   /** what each test container may use (the defaults when unset) */
   testLimits?: TestLimits;
+  /**
+   * set when only chain.yaml was read for this node (a plan that does not cover it): its folder,
+   * layer.yaml and Dockerfile were neither read nor checked, so version, args and tests are unknown
+   */
+  unread?: true;
 }
 
 /** A node bought, not built: an image reference tracked by digest. */

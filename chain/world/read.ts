@@ -56,7 +56,7 @@ export interface GitFacts {
  * The returned promise never rejects: outside git there is simply no index.
  */
 export function startGitRead(repo: GitRepo): Promise<GitFacts> {
-  return Promise.all([repo.index(), repo.head()]).then(([index, head]) => ({ ...(index ? { index } : {}), ...(head ? { head } : {}) }));
+  return repo.facts();
 }
 
 /** Reads what the planner needs about the selected nodes (the targets and their ancestors). */

@@ -15,7 +15,7 @@ export const command: Command<LintResult> = {
     const file = chainFile(ctx);
     const gitRead = startGitRead(deps.git(path.dirname(file)));
     const loaded = await openChain(file);
-    checkTargets(loaded, args);
+    checkTargets(loaded.config, args);
     const engine = await deps.engine();
     // The engine only tells base images' ages; lint works without it.
     const reachable = await engine.ping().then(() => true, () => false);
