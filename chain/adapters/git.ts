@@ -16,13 +16,15 @@ export class GitRepo {
    * (one `ls-files` for the whole repository instead of reading every file), and the commit HEAD
    * is at. Three processes at once; both undefined outside git.
    */
-  async facts(): Promise<{ index?: GitIndex; head?: string }> {
+  async facts(paths?: string[]): Promise<{ index?: GitIndex; head?: string }> {
+    // Only these folders, when given: a plan of a few nodes asks git about their files alone.
+    const only = paths ? ['--', ...paths] : [];
     try {
       // `status` refreshes stat info in memory, so files that were only touched do not count as
       // modified; its paths are relative to the top of the work tree, hence the prefix.
       const [staged, status, where] = await Promise.all([
-        this.git.raw(['ls-files', '-s', '-z']),
-        this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames']),
+        this.git.raw(['ls-files', '-s', '-z', ...only]),
+        this.git.raw(['status', '--porcelain=v1', '-z', '--untracked-files=no', '--no-renames', ...only]),
         this.git.raw(['rev-parse', '--show-prefix', 'HEAD']).catch(async () => `${await this.git.raw(['rev-parse', '--show-prefix'])}\n`),
       ]);
       const [prefix = '', head = ''] = where.split('\n');

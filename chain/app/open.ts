@@ -11,9 +11,12 @@ import { fetchSources } from '../adapters/sources.js';
 /**
  * @param select given the chain as chain.yaml alone says it (no node folder read), the nodes whose
  *   folders must be read and checked; the others stay `unread` (see resolveChain).
+ * @param ready what `select` waits for, awaited once chain.yaml is parsed
  */
-export async function openChain(file: string, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>): Promise<LoadedChain> {
+export async function openChain(file: string, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>, ready?: Promise<unknown>): Promise<LoadedChain> {
   const spec = readOrReportAll(file);
+  // What the selection needs (git's answer to --since) runs while chain.yaml is parsed.
+  await ready;
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};
   return resolveChain(spec, checkouts, select);
 }

@@ -38,16 +38,33 @@ export interface Planned {
  * --since reads and checks only the folders of the nodes it covers: the cost follows the change.
  */
 export async function planFile(deps: AppDeps, file: string, request: PlanRequest): Promise<Planned> {
-  const gitRead = startGitRead(deps.git(path.dirname(file)));
-  const changes = request.since ? await changedFiles(deps, file, request.since) : undefined;
-  let since: Since | undefined;
   const narrow = request.since !== undefined || request.targets.length > 0;
-  const loaded = await openChain(file, narrow ? (skeleton, raw) => {
+  const repo = deps.git(path.dirname(file));
+  if (!narrow) return planLoaded(deps, await openChain(file), request, startGitRead(repo));
+  const asked = request.since ? changedFiles(deps, file, request.since) : undefined;
+  let changes: Changes | undefined;
+  let since: Since | undefined;
+  let selected: string[] = [];
+  const ready = asked?.then((c) => (changes = c));
+  // A failed chain.yaml is reported first, whatever git says about the ref.
+  ready?.catch(() => undefined);
+  const loaded = await openChain(file, (skeleton, raw) => {
     checkRequest(skeleton, request);
     if (changes) since = { ref: changes.ref, touched: touchedBy(skeleton, raw, changes) };
-    return selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
-  } : undefined);
-  return planLoaded(deps, loaded, request, gitRead, since);
+    selected = selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
+    return selected;
+  }, ready);
+  // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
+  const folders = selected.flatMap((name) => builtPath(loaded.config, name));
+  return planLoaded(deps, loaded, request, startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), since);
+}
+
+/** Beyond this many folders, git reads its whole index (a command line has a length limit). */
+const MAX_PATHSPECS = 500;
+
+function builtPath(config: ChainConfig, name: string): string[] {
+  const node = config.nodes[name];
+  return node?.kind === 'built' && !node.source ? [node.path === '' ? '.' : node.path] : [];
 }
 
 type Since = { ref: string; touched: Map<string, string[]> };

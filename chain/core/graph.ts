@@ -23,24 +23,36 @@ export interface ChainGraph {
 }
 
 export function buildGraph(edges: Record<string, readonly string[]>): ChainGraph {
-  const g = new Graph({ directed: true });
   const names = Object.keys(edges).sort();
-  for (const name of names) g.setNode(name);
-  for (const child of names) {
-    for (const parent of edges[child] ?? []) g.setEdge(parent, child);
+  // Adjacency as plain sorted arrays, built once: every walk of a plan reads them many times.
+  const parentsOf = new Map<string, string[]>();
+  const childrenOf = new Map<string, string[]>();
+  for (const name of names) {
+    parentsOf.set(name, []);
+    childrenOf.set(name, []);
   }
-  const sorted = (xs: string[] | void): string[] => (xs ? [...xs].sort() : []);
-  const parents = (n: string) => sorted(g.predecessors(n) as string[] | void);
-  const children = (n: string) => sorted(g.successors(n) as string[] | void);
+  const link = (map: Map<string, string[]>, from: string, to: string) => {
+    const list = map.get(from) ?? map.set(from, []).get(from) as string[];
+    if (!list.includes(to)) list.push(to);
+  };
+  for (const child of names) {
+    for (const parent of edges[child] ?? []) {
+      link(parentsOf, child, parent);
+      link(childrenOf, parent, child);
+    }
+  }
+  for (const list of [...parentsOf.values(), ...childrenOf.values()]) list.sort();
+  const parents = (n: string) => [...(parentsOf.get(n) ?? [])];
+  const children = (n: string) => [...(childrenOf.get(n) ?? [])];
 
-  const reach = (start: Iterable<string>, next: (n: string) => string[]): Set<string> => {
+  const reach = (start: Iterable<string>, next: Map<string, string[]>): Set<string> => {
     const seen = new Set<string>();
-    const stack = [...start].flatMap(next);
+    const stack = [...start].flatMap((n) => next.get(n) ?? []);
     while (stack.length > 0) {
       const n = stack.pop() as string;
       if (seen.has(n)) continue;
       seen.add(n);
-      stack.push(...next(n));
+      for (const m of next.get(n) ?? []) stack.push(m);
     }
     return seen;
   };
@@ -49,22 +61,44 @@ export function buildGraph(edges: Record<string, readonly string[]>): ChainGraph
     nodes: names,
     parents,
     children,
-    ancestors: (start) => reach(start, parents),
-    descendants: (start) => reach(start, children),
-    cycles: () => findCycles(g, children),
+    ancestors: (start) => reach(start, parentsOf),
+    descendants: (start) => reach(start, childrenOf),
+    // graphlib's strongly connected components, on a graph made only when cycles are asked for.
+    cycles: () => findCycles(graphOf(names, childrenOf), children),
     waves(subset) {
+      // Kahn's algorithm inside the subset: a node's wave is one past its deepest member parent.
       const members = new Set(subset ?? names);
       const depth = new Map<string, number>();
-      for (const n of alg.topsort(g) as string[]) {
-        if (!members.has(n)) continue;
-        const d = parents(n).reduce((max, p) => (members.has(p) ? Math.max(max, (depth.get(p) ?? 0) + 1) : max), 0);
+      const waiting = new Map<string, number>();
+      const ready: string[] = [];
+      for (const n of members) {
+        const count = (parentsOf.get(n) ?? []).filter((p) => members.has(p)).length;
+        waiting.set(n, count);
+        if (count === 0) ready.push(n);
+      }
+      while (ready.length > 0) {
+        const n = ready.pop() as string;
+        const d = (parentsOf.get(n) ?? []).reduce((max, p) => (members.has(p) ? Math.max(max, (depth.get(p) ?? 0) + 1) : max), 0);
         depth.set(n, d);
+        for (const c of childrenOf.get(n) ?? []) {
+          if (!members.has(c)) continue;
+          const left = (waiting.get(c) ?? 0) - 1;
+          waiting.set(c, left);
+          if (left === 0) ready.push(c);
+        }
       }
       const waves: string[][] = [];
       for (const [n, d] of depth) (waves[d] ??= []).push(n);
       return waves.map((w) => w.sort());
     },
   };
+}
+
+function graphOf(names: string[], childrenOf: Map<string, string[]>): Graph {
+  const g = new Graph({ directed: true });
+  for (const name of names) g.setNode(name);
+  for (const [parent, children] of childrenOf) for (const child of children) g.setEdge(parent, child);
+  return g;
 }
 
 /** One cycle per strongly connected component, as a path through it back to its start. */

@@ -53,10 +53,11 @@ export interface GitFacts {
 
 /**
  * Starts reading git (subprocesses) at once, so that it runs while the chain is being loaded.
- * The returned promise never rejects: outside git there is simply no index.
+ * The returned promise never rejects: outside git there is simply no index. With `paths` (folders
+ * relative to the repository's folder), only the files under them are indexed.
  */
-export function startGitRead(repo: GitRepo): Promise<GitFacts> {
-  return repo.facts();
+export function startGitRead(repo: GitRepo, paths?: string[]): Promise<GitFacts> {
+  return repo.facts(paths);
 }
 
 /** Reads what the planner needs about the selected nodes (the targets and their ancestors). */
