@@ -20,7 +20,7 @@ export async function gatherFacts(loaded: LoadedChain, names: string[], index: G
       continue;
     }
     const contextDir = path.join(config.root, node.path);
-    const snapshot = snapshots[name] ?? snapshotContext(config.root, node.path, node.dockerfile, index);
+    const snapshot = snapshots[name] ?? snapshotContext(config.root, node.path, node.dockerfile, index, loaded.listings.known(contextDir));
     const files: NodeFacts['files'] = [];
     const symlinks: NodeFacts['symlinks'] = [];
     for (const [rel, hash] of Object.entries(snapshot.files)) {
