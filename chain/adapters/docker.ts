@@ -12,13 +12,13 @@ import { buildImage, type BuildOptions } from './docker-build.js';
 import { pullImage, pushImage, registryHost } from './docker-push-pull.js';
 import { runTestContainer, type TestOptions, type TestResult } from './docker-test-run.js';
 import { engineCall, statusOf } from './engine-calls.js';
-import type { Engine, InspectedLocalImage } from './engine.js';
+import type { DockerClient, InspectedLocalImage } from './engine.js';
 import { registryDown } from './registry-errors.js';
 
 export { BuildFailedError, buildResult, stepTracker, STEP_TAIL, type BuildOptions, type FailedStep } from './docker-build.js';
 export type { TestOptions, TestResult } from './docker-test-run.js';
 
-export class DockerEngine implements Engine {
+export class DockerEngine implements DockerClient {
   readonly docker: Docker;
 
   constructor(docker?: Docker) {

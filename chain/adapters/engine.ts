@@ -9,7 +9,7 @@ import type { LocalImage } from '../core/inputs.js';
 import type { Credentials } from './credentials.js';
 import type { BuildOptions } from './docker-build.js';
 import type { TestOptions, TestResult } from './docker-test-run.js';
-import type { DockerEngine } from './docker.js';
+import type Docker from 'dockerode';
 
 /** An image the engine has, as inspected. */
 export type InspectedLocalImage = LocalImage & { labels: Record<string, string>; layers: string[]; repoDigests: string[] };
@@ -47,19 +47,24 @@ export interface Engine extends EngineReader {
   runTest(image: string, command: string, opts: TestOptions): Promise<TestResult>;
   removeContainers(labels: string[]): Promise<number>;
   /** The dockerode-backed engine itself, for the few calls only it makes (prune). */
-  client(): Promise<DockerEngine>;
+  client(): Promise<DockerClient>;
+}
+
+/** The engine through dockerode (docker.ts), with its client at hand. */
+export interface DockerClient extends Engine {
+  readonly docker: Docker;
 }
 
 /** Reads through `reader` (dockerode's own when there is none); every write loads dockerode first. */
 export class LazyEngine implements Engine {
-  private loaded?: Promise<DockerEngine>;
+  private loaded?: Promise<DockerClient>;
 
   constructor(
     private readonly reader: EngineReader | undefined,
-    private readonly load: () => Promise<DockerEngine>,
+    private readonly load: () => Promise<DockerClient>,
   ) {}
 
-  client(): Promise<DockerEngine> {
+  client(): Promise<DockerClient> {
     this.loaded ??= this.load();
     return this.loaded;
   }

@@ -12,7 +12,7 @@ import { acquireBuildLock } from '../adapters/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { deleteRegistryImage, registryImages } from '../adapters/registry-prune.js';
 import { STATE_DIR } from '../adapters/state.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { DockerClient } from '../adapters/engine.js';
 import type { AppDeps } from './deps.js';
 import { planFile } from './plan-chain.js';
 
@@ -111,7 +111,7 @@ function nodeImages(images: EngineImage[], repositories: string[]): StoreImage[]
  * image is built on), the registry's first: one that refuses deletes stops the run before the
  * engine is touched. Each image's outcome is written into it.
  */
-async function applyPrune(nodes: NodePrune[], engine: DockerEngine, registry: { client: RegistryClient; prefix: string } | undefined): Promise<void> {
+async function applyPrune(nodes: NodePrune[], engine: DockerClient, registry: { client: RegistryClient; prefix: string } | undefined): Promise<void> {
   for (const node of [...nodes].reverse()) {
     for (const image of node.pruned.filter((i) => i.store === 'registry')) {
       if (registry) image.outcome = await deleteRegistryImage(registry.client, repository(registry.prefix, node.node), image.id);
