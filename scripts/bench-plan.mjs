@@ -15,7 +15,7 @@ const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
 
 function planOnce(dir) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain/main.js'), command, '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
+  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain.mjs'), command, '--json'], { cwd: dir, encoding: 'utf8', maxBuffer: 1 << 30 });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   // lint exits 1 when it finds errors: the generated chain has no tests, so it does.
   if (r.status !== 0 && !(lint && r.status === 1)) throw new Error(`chain ${command} failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
