@@ -21,6 +21,7 @@ import { assemblePlan, selectNodes } from '../../core/plan.js';
 import { readWorld, startGitRead } from '../../world/read.js';
 import { lookedUpTags } from '../../world/engine-store.js';
 import { exampleChain, git, removeChainImages, removeDirs, runCli } from '../helpers.js';
+import { runBundle } from '../module-hook.js';
 
 const engine = new DockerEngine();
 const { dir, name } = exampleChain('es');
@@ -66,6 +67,12 @@ it('built: both ways find every fingerprint and version tag, and plan nothing', 
   const r = await runCli(['build', '--json'], { cwd: dir, engine });
   assert.is(r.code, 0, r.err);
   assert.equal(await sameBothWays(), { found: 12, building: 0 });
+});
+
+it('a build with nothing to build reads the engine without loading dockerode (the bundle, as users run it)', async () => {
+  const r = await runBundle(['build', '--json'], dir);
+  assert.is(r.code, 0, r.err);
+  assert.ok(r.loaded.length > 0 && !r.loaded.includes('dockerode'), r.loaded.join(' '));
 });
 
 it('an edit: both ways see the same stale fingerprints and version tags', async () => {

@@ -4,22 +4,17 @@
  * on a unix socket, `plan` and `lint` read the engine without loading dockerode, and a build,
  * which writes, does load it (so the hook is seen to work).
  */
-import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { exampleRepo, removeDirs, repoRoot, tempDir } from '../helpers.js';
+import { runBundle } from '../module-hook.js';
 
-const BUNDLE = path.join(repoRoot, 'dist/chain.mjs');
 const scratch = tempDir('chain-startup-');
-const hook = path.join(scratch, 'hook.mjs');
-const resolver = `import { appendFileSync } from 'node:fs';
-export async function resolve(specifier, context, next) { appendFileSync(process.env.CHAIN_LOADED, specifier + '\\n'); return next(specifier, context); }`;
-writeFileSync(hook, `import { register } from 'node:module';\nregister(${JSON.stringify(`data:text/javascript,${encodeURIComponent(resolver)}`)});\n`);
 
-/** A fake engine: answers reads (no images), refuses every write. */
+/** A fake engine: has every image asked for (of no chain: none is current), lists none, refuses every write. */
 async function fakeEngine(): Promise<{ socket: string; close(): Promise<void> }> {
   const socket = path.join(scratch, 'docker.sock');
   const server = http.createServer((req, res) => {
@@ -31,23 +26,14 @@ async function fakeEngine(): Promise<{ socket: string; close(): Promise<void> }>
     if (url.pathname.endsWith('/info')) return send(200, { Images: 0 });
     if (url.pathname.endsWith('/version')) return send(200, { Version: '20.10.24', ApiVersion: '1.41' });
     if (url.pathname.endsWith('/images/json') || url.pathname.endsWith('/containers/json')) return send(200, []);
-    return send(404, { message: 'No such image' });
+    if (/\/images\/.+\/json$/.test(url.pathname)) return send(200, { Id: `sha256:${'0'.repeat(64)}`, Created: '2024-01-01T00:00:00Z', RepoDigests: [], Config: { Labels: {} }, RootFS: { Layers: [] } });
+    return send(404, { message: 'page not found' });
   });
   await new Promise<void>((resolve) => server.listen(socket, resolve));
   return { socket, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
-/** Runs the bundle; returns its exit code, output and every module specifier it resolved. */
-function bundle(args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; out: string; err: string; loaded: string[] }> {
-  const loaded = path.join(scratch, `loaded-${Math.random().toString(36).slice(2)}`);
-  writeFileSync(loaded, '');
-  const child = spawn(process.execPath, ['--import', hook, BUNDLE, ...args], { cwd, env: { ...process.env, ...env, CHAIN_LOADED: loaded, CI: 'true' } });
-  let out = '';
-  let err = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-  child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-  return new Promise((resolve) => child.on('close', (code) => resolve({ code, out, err, loaded: readFileSync(loaded, 'utf8').split('\n').filter(Boolean) })));
-}
+const bundle = runBundle;
 
 test('the bundle prints help and its version', async () => {
   const help = await bundle(['--help'], scratch);
