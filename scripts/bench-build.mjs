@@ -21,7 +21,7 @@ function timed(cmd, args, cwd, env = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
   return Number(process.hrtime.bigint() - t0) / 1e6;
 }
-const chain = (args, cwd) => timed(process.execPath, [path.join(root, 'dist/chain/main.js'), ...args], cwd);
+const chain = (args, cwd) => timed(process.execPath, [path.join(root, 'dist/chain.mjs'), ...args], cwd);
 const docker = (args, cwd) => timed('docker', args, cwd, { DOCKER_BUILDKIT: '0' }); // the classic builder, as chain uses
 
 /** A chain in a temporary git repository: nodes = [{name, tier, parents, dockerfile}] */
@@ -58,7 +58,7 @@ function benchOneNode() {
   for (let i = 0; i < 7; i++) {
     bust('chain');
     const t0 = process.hrtime.bigint();
-    const r = spawnSync(process.execPath, [path.join(root, 'dist/chain/main.js'), 'build', 'one', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/chain.mjs'), 'build', 'one', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     runs.process.push(Number(process.hrtime.bigint() - t0) / 1e6);
     runs.node.push(JSON.parse(r.stdout).nodes.find((n) => n.name === 'one').durationMs);
     bust('cli');

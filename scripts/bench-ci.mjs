@@ -39,7 +39,7 @@ function ciOnce(dir, format) {
   const [engine, ...more] = format.split(' ');
   const args = format === 'plan' ? ['plan', '--json'] : format === 'plan-local' ? ['plan', '--json', '--file', 'no-registry.yaml'] : ['ci', '--format', engine, '--image', 'registry.example/chain-runner:1', ...more];
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain/main.js'), ...args], {
+  const r = spawnSync(process.execPath, ['--import', path.join(root, 'scripts/peak-rss.mjs'), path.join(root, 'dist/chain.mjs'), ...args], {
     cwd: dir,
     encoding: 'utf8',
     maxBuffer: 1 << 30,

@@ -19,7 +19,7 @@ const argv = process.argv.slice(2);
 const flag = (name) => argv.includes(name);
 const runs = Number(argv[argv.indexOf('--runs') + 1]) || 3;
 const sizes = argv.filter((a, i) => /^\d+$/.test(a) && argv[i - 1] !== '--runs').map(Number);
-const chainBin = process.env.CHAIN_BIN ?? path.join(root, 'dist/chain/main.js');
+const chainBin = process.env.CHAIN_BIN ?? path.join(root, 'dist/chain.mjs');
 
 function timed(cmd, args, cwd, ok = [0]) {
   const t0 = process.hrtime.bigint();

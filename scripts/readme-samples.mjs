@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const README = path.join(ROOT, 'README.md');
-const MAIN = path.join(ROOT, 'dist/chain/main.js');
+const MAIN = path.join(ROOT, 'dist/chain.mjs');
 const check = process.argv.includes('--check');
 const withEngine = !process.argv.includes('--no-engine');
 

@@ -11,8 +11,6 @@
 import { createHash } from 'node:crypto';
 import { lstatSync, readdirSync, readlinkSync, type Dirent, type Stats } from 'node:fs';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
-import tar from 'tar-fs';
 import { ChainError, problem, type Problem } from '../core/errors.js';
 import { readIgnoreRules } from './context-ignore.js';
 import { readRegularFile } from './files.js';
@@ -163,21 +161,4 @@ function addSpecial(snapshot: ContextSnapshot, contextAbs: string, rel: string, 
   snapshot.specials.push(entry);
   snapshot.files[rel] = kind === 'fifo' ? `fifo ${entry.mode.toString(8)}` : `${kind} ${entry.devmajor}:${entry.devminor} ${entry.mode.toString(8)}`;
   snapshot.uncommitted.push(rel);
-}
-
-/**
- * Packs the snapshot's entries, plus its FIFOs and devices as empty entries and extra generated
- * files (the rewritten Dockerfile), as the uncompressed tar the Engine API takes.
- */
-export function packContext(contextAbs: string, snapshot: ContextSnapshot, extra: Record<string, string>): Readable {
-  const pack = tar.pack(contextAbs, {
-    ignore: (name) => !snapshot.entries.has(path.relative(contextAbs, name).split(path.sep).join('/')),
-    finalize: false,
-    finish: (p) => {
-      for (const s of snapshot.specials) p.entry({ name: s.path, type: s.kind, mode: s.mode, devmajor: s.devmajor, devminor: s.devminor, size: 0 });
-      for (const [name, content] of Object.entries(extra)) p.entry({ name, mode: 0o644 }, content);
-      p.finalize();
-    },
-  });
-  return pack as unknown as Readable;
 }

@@ -6,19 +6,19 @@
  */
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
-import type { LocalImage } from '../core/inputs.js';
 import { Labels } from '../core/model.js';
 import type { Credentials } from './credentials.js';
 import { buildImage, type BuildOptions } from './docker-build.js';
 import { pullImage, pushImage, registryHost } from './docker-push-pull.js';
 import { runTestContainer, type TestOptions, type TestResult } from './docker-test-run.js';
 import { engineCall, statusOf } from './engine-calls.js';
+import type { DockerClient, InspectedLocalImage } from './engine.js';
 import { registryDown } from './registry-errors.js';
 
 export { BuildFailedError, buildResult, stepTracker, STEP_TAIL, type BuildOptions, type FailedStep } from './docker-build.js';
 export type { TestOptions, TestResult } from './docker-test-run.js';
 
-export class DockerEngine {
+export class DockerEngine implements DockerClient {
   readonly docker: Docker;
 
   constructor(docker?: Docker) {
@@ -27,6 +27,15 @@ export class DockerEngine {
 
   async ping(): Promise<void> {
     await engineCall(() => this.docker.ping());
+  }
+
+  client(): Promise<DockerEngine> {
+    return Promise.resolve(this);
+  }
+
+  /** How many images the engine holds. */
+  async imageCount(): Promise<number> {
+    return ((await engineCall(() => this.docker.info())) as { Images?: number }).Images ?? 0;
   }
 
   /** When an image was created (RFC 3339), or undefined when the engine does not have it. */
@@ -56,7 +65,7 @@ export class DockerEngine {
   }
 
   /** An image by reference or ID, or undefined when the engine does not have it. */
-  async inspect(ref: string): Promise<(LocalImage & { labels: Record<string, string>; layers: string[]; repoDigests: string[] }) | undefined> {
+  async inspect(ref: string): Promise<InspectedLocalImage | undefined> {
     const info = await this.inspectRaw(ref);
     if (!info) return undefined;
     const digest = info.RepoDigests?.[0];
@@ -108,10 +117,15 @@ export class DockerEngine {
     return runTestContainer(this.docker, image, command, opts);
   }
 
+  /** IDs of the containers carrying all the given labels. */
+  async containers(labels: string[]): Promise<string[]> {
+    return (await engineCall(() => this.docker.listContainers({ all: true, filters: JSON.stringify({ label: labels }) }))).map((c) => c.Id);
+  }
+
   /** Removes containers carrying all the given labels (test containers a killed run left behind). */
   async removeContainers(labels: string[]): Promise<number> {
-    const found = await engineCall(() => this.docker.listContainers({ all: true, filters: JSON.stringify({ label: labels }) }));
-    await Promise.all(found.map((c) => this.docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    const found = await this.containers(labels);
+    await Promise.all(found.map((id) => this.docker.getContainer(id).remove({ force: true }).catch(() => undefined)));
     return found.length;
   }
 }

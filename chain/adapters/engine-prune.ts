@@ -4,7 +4,7 @@
  */
 import { Labels } from '../core/model.js';
 import { isFingerprintTag, tagOf } from '../core/prune.js';
-import type { DockerEngine } from './docker.js';
+import type { DockerClient } from './engine.js';
 import { describe, engineCall, statusOf } from './engine-calls.js';
 
 export interface EngineImage {
@@ -18,7 +18,7 @@ export interface EngineImage {
 }
 
 /** The chain's images (label dev.chain.chain) that carry a fingerprint tag in some repository. */
-export async function engineImages(engine: DockerEngine, chain: string): Promise<EngineImage[]> {
+export async function engineImages(engine: DockerClient, chain: string): Promise<EngineImage[]> {
   const docker = engine.docker;
   const [images, containers] = await Promise.all([
     engineCall(() => docker.listImages({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) })),
@@ -47,7 +47,7 @@ export type Removal = { outcome: 'deleted' | 'untagged' | 'gone' } | { outcome: 
  * Removes these tags of an image one by one, fingerprint tags last, never by ID and never forced:
  * the engine deletes the image with its last tag, and refuses when a container uses it.
  */
-export async function removeImageTags(engine: DockerEngine, id: string, tags: string[]): Promise<Removal> {
+export async function removeImageTags(engine: DockerClient, id: string, tags: string[]): Promise<Removal> {
   const ordered = [...tags].sort((a, b) => Number(isFingerprintTag(tagOf(a))) - Number(isFingerprintTag(tagOf(b))));
   let removed = 0;
   let deleted = false;

@@ -12,7 +12,7 @@ import type { LoadedChain } from '../config/resolve.js';
 import { recordFromBytes } from '../provenance/record.js';
 import type { StoredRecord } from '../provenance/types.js';
 import type { InspectedImage } from '../provenance/verify.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { EngineReader } from '../adapters/engine.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { getAttestation, remoteImage } from '../adapters/registry-images.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
@@ -24,7 +24,7 @@ export class CustodyStore {
   private engineReachable?: Promise<boolean>;
 
   constructor(
-    private readonly engine: DockerEngine,
+    private readonly engine: EngineReader,
     readonly records: ProvenanceStore,
     private readonly registry: (host: string) => RegistryClient,
   ) {}

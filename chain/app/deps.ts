@@ -3,7 +3,7 @@
  * from the process; tests make their own. No use case reaches for the process, the clock or a
  * client by itself.
  */
-import type { DockerEngine } from '../adapters/docker.js';
+import type { Engine } from '../adapters/engine.js';
 import type { GitRepo } from '../adapters/git.js';
 import type { Credentials, RegistryClient } from '../adapters/registry.js';
 
@@ -14,8 +14,8 @@ export interface AppDeps {
   /** the environment chain reads (credentials' location, the webhook URL), not process.env itself */
   env: Env;
   now: () => Date;
-  /** the Docker Engine client, made on first use (loading dockerode costs about 0.15 s) */
-  engine: () => Promise<DockerEngine>;
+  /** the Docker Engine, made on first use: reads need no dockerode, writes load it (about 0.1 s) */
+  engine: () => Promise<Engine>;
   /** one registry client per host, with the credentials the Docker configuration holds for it */
   registry: (host: string) => RegistryClient;
   credentials: (host: string) => Credentials | undefined;

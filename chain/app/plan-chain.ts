@@ -8,7 +8,7 @@ import { assemblePlan, selectNodes, type Plan } from '../core/plan.js';
 import { parseChainText } from '../config/read.js';
 import type { ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { Engine } from '../adapters/engine.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';
 import { readWorld, startGitRead, type GitFacts, type World } from '../world/read.js';
@@ -29,7 +29,7 @@ export interface PlanRequest {
 export interface Planned {
   plan: Plan;
   world: World;
-  engine: DockerEngine;
+  engine: Engine;
   state: StateStore;
 }
 

@@ -12,7 +12,7 @@ import { acquireBuildLock } from '../adapters/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { deleteRegistryImage, registryImages } from '../adapters/registry-prune.js';
 import { STATE_DIR } from '../adapters/state.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { DockerClient } from '../adapters/engine.js';
 import type { AppDeps } from './deps.js';
 import { planFile } from './plan-chain.js';
 
@@ -65,12 +65,14 @@ export async function pruneChain(deps: AppDeps, file: string, request: PruneRequ
     ? await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), { noWait: false, onWait: () => deps.note('waiting for the chain build running on this chain to finish...'), ...(deps.signal ? { signal: deps.signal } : {}) })
     : undefined;
   try {
-    const { plan, world, engine } = await planFile(deps, file, { targets: request.targets });
+    const { plan, world, engine: planEngine } = await planFile(deps, file, { targets: request.targets });
     const { config } = world.loaded;
     const built = Object.values(config.nodes).filter((n) => n.kind === 'built').map((n) => n.name);
     for (const t of request.targets) if (!built.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is an external node: chain builds no images of it`, { hint: `built nodes: ${built.sort().join(', ')}` });
     const fingerprints = new Map(plan.nodes.filter((n) => n.kind === 'built').map((n) => [n.name, n.fingerprint]));
-    await engine.ping();
+    await planEngine.ping();
+    // prune lists and removes through dockerode itself (engine-prune.ts)
+    const engine = await planEngine.client();
     const registry = config.registry ? parseRegistry(config.registry) : undefined;
     const client = registry ? deps.registry(registry.host) : undefined;
     const local = await engineImages(engine, config.name);
@@ -109,7 +111,7 @@ function nodeImages(images: EngineImage[], repositories: string[]): StoreImage[]
  * image is built on), the registry's first: one that refuses deletes stops the run before the
  * engine is touched. Each image's outcome is written into it.
  */
-async function applyPrune(nodes: NodePrune[], engine: DockerEngine, registry: { client: RegistryClient; prefix: string } | undefined): Promise<void> {
+async function applyPrune(nodes: NodePrune[], engine: DockerClient, registry: { client: RegistryClient; prefix: string } | undefined): Promise<void> {
   for (const node of [...nodes].reverse()) {
     for (const image of node.pruned.filter((i) => i.store === 'registry')) {
       if (registry) image.outcome = await deleteRegistryImage(registry.client, repository(registry.prefix, node.node), image.id);

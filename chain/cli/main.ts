@@ -4,7 +4,7 @@ import { ChainError, ExitCode } from '../core/errors.js';
 import { commands, helpText, usage, type CommandSpec } from './commands/index.js';
 import { commandOptions, helpTopic, splitCommandLine, unknownCommand } from './parse.js';
 import { renderProblems } from './render/problems.js';
-import { createDeps, createTerminal, type ProcessIo } from './root.js';
+import type { ProcessIo } from './root.js';
 
 export type { ProcessIo } from './root.js';
 
@@ -31,7 +31,8 @@ export async function run(argv: string[], io: ProcessIo): Promise<ExitCode> {
       return ExitCode.ok;
     }
     const opts = commandOptions(line, name, spec);
-    const { command } = await spec.load();
+    // The composition root (git, registry clients) is loaded only when a command runs, never for help.
+    const [{ command }, { createDeps, createTerminal }] = await Promise.all([spec.load(), import('./root.js')]);
     const outcome = await command.run({ args: line.args, opts, deps: createDeps(io), terminal: createTerminal(io) });
     io.out(opts.json ? JSON.stringify(command.json ? command.json(outcome.data) : outcome.data, null, 2) : command.render(outcome.data, { cwd: io.cwd, opts }));
     return outcome.exitCode ?? ExitCode.ok;

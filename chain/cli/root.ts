@@ -5,6 +5,7 @@
  */
 import type { AppDeps, Env } from '../app/deps.js';
 import type { DockerEngine } from '../adapters/docker.js';
+import type { Engine } from '../adapters/engine.js';
 import { GitRepo } from '../adapters/git.js';
 import { dockerCredentials, registryClients, type Credentials } from '../adapters/registry.js';
 import type { Terminal } from './command.js';
@@ -30,15 +31,16 @@ export interface ProcessIo {
 }
 
 export function createDeps(io: ProcessIo): AppDeps {
-  let engine: Promise<DockerEngine> | undefined = io.engine ? Promise.resolve(io.engine) : undefined;
+  let engine: Promise<Engine> | undefined;
   const found = new Map<string, Credentials | undefined>();
   const credentials = (host: string) => (found.has(host) ? found.get(host) : found.set(host, dockerCredentials(host, io.env)).get(host));
   return {
     cwd: io.cwd,
     env: io.env,
     now: io.now ?? (() => new Date()),
-    // Loaded only by the commands that talk to the engine: dockerode is the costliest module to load.
-    engine: () => (engine ??= import('../adapters/docker.js').then(({ DockerEngine }) => new DockerEngine())),
+    // Reads go through a thin HTTP client; dockerode, the costliest module to load, only on a
+    // command's first write. Where the engine is comes from process.env, as dockerode reads it.
+    engine: () => (engine ??= import('../adapters/engine-open.js').then(({ openEngine }) => openEngine(process.env, io.engine))),
     registry: registryClients(credentials),
     credentials,
     git: (dir) => new GitRepo(dir),

@@ -4,14 +4,30 @@
  * The validators are compiled from those schemas at build time (scripts/compile-schemas.mjs):
  * compiling them with Ajv at every start cost more than validating a 1,000-node chain.
  */
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { problem, type Problem } from '../core/errors.js';
 import { hintWith } from '../core/suggest.js';
 import { yamlQuoted } from './yaml-hints.js';
 import type { YamlSource } from './yaml-source.js';
 
-const validators = createRequire(import.meta.url)('../../schemas/validators.cjs') as Record<'chain' | 'layer' | 'policy', ValidateFunction>;
+const validators = createRequire(import.meta.url)(validatorsFile()) as Record<'chain' | 'layer' | 'policy', ValidateFunction>;
+
+/**
+ * dist/schemas/validators.cjs, found from wherever this code runs: compiled (dist/chain/config/)
+ * or bundled (dist/chain.mjs and its chunks): the nearest folder above holding schemas/validators.cjs.
+ */
+function validatorsFile(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const file = path.join(dir, 'schemas', 'validators.cjs');
+    if (existsSync(file) || path.dirname(dir) === dir) return file;
+    dir = path.dirname(dir);
+  }
+}
 
 export function validateAgainst(kind: 'chain' | 'layer' | 'policy', data: unknown, source: YamlSource): Problem[] {
   return schemaErrors(kind, data, source).map((e) => e.problem);

@@ -4,7 +4,7 @@
  * show that it was built on its declared base parent and that the build fetched nothing.
  */
 import { ChainError, ExitCode, problem } from '../core/errors.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { Engine } from '../adapters/engine.js';
 
 /** What the engine prints when a build pulls an image: every image a build uses is pinned by ID, so there is none. */
 const PULL = /^(Pulling from |Pulling fs layer|Status: Downloaded newer image for |Status: Image is up to date for )/;
@@ -24,7 +24,7 @@ export function startsWith(layers: readonly string[], base: readonly string[]): 
   return base.length <= layers.length && base.every((layer, i) => layers[i] === layer);
 }
 
-export async function checkBuild(engine: DockerEngine, node: string, imageId: string, pulled: string | undefined, base: { name: string; id: string } | undefined): Promise<void> {
+export async function checkBuild(engine: Engine, node: string, imageId: string, pulled: string | undefined, base: { name: string; id: string } | undefined): Promise<void> {
   if (pulled !== undefined) {
     throw new ChainError([problem('E_BUILD_PULLED', `${node}: the build pulled an image ("${pulled}"), though every image it may use is pinned by ID: its Dockerfile reads differently to the builder than to chain`, { hint: 'look for constructs the builder reads as FROM; nothing was tagged or pushed' })], ExitCode.failed);
   }

@@ -8,7 +8,7 @@
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
 import { fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
-import { packContext } from '../adapters/context.js';
+import { packContext } from '../adapters/context-pack.js';
 import type { NodeBuild, NodeBuildResult } from './build-types.js';
 import { checkBuild, pullWatch } from './build-checks.js';
 import { finalParent, imageLabels, labelInstruction } from './labels.js';

@@ -3,7 +3,7 @@ import type { KeyObject } from 'node:crypto';
 import type { LocalImage } from '../core/inputs.js';
 import type { BuiltNode } from '../core/model.js';
 import type { Plan, PlanNode } from '../core/plan.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { Engine } from '../adapters/engine.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ExecInputs } from './inputs.js';
@@ -28,7 +28,7 @@ export interface NodeBuild {
   /** the exact image of every parent, in the local engine: built by this run, found or pulled, or external */
   parents: Record<string, LocalImage>;
   inputs: ExecInputs;
-  engine: DockerEngine;
+  engine: Engine;
   state: StateStore;
   onLine: (line: string) => void;
   onStep: (step: string) => void;
@@ -55,7 +55,7 @@ export type BuildNodeFn = (build: NodeBuild) => Promise<NodeBuildResult>;
 export interface ExecuteOptions {
   plan: Plan;
   inputs: ExecInputs;
-  engine: DockerEngine;
+  engine: Engine;
   state: StateStore;
   observer: BuildObserver;
   /** how provenance is signed and stored; its buildId names the run */

@@ -3,7 +3,7 @@
  * and its last lines of output, instead of only the engine's "returned a non-zero code".
  */
 import path from 'node:path';
-import type { FailedStep } from '../adapters/docker.js';
+import type { FailedStep } from '../adapters/docker-build.js';
 import type { NodeDockerfile } from '../config/node.js';
 import type { NodeResult } from './events.js';
 

@@ -1,6 +1,6 @@
 /** Promotion: human tags move onto an image only once its node built and passed its tests. */
 import { humanTags, imageRepository, publishedRepository, type ChainConfig } from '../core/model.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { Engine } from '../adapters/engine.js';
 import type { Credentials, RegistryClient } from '../adapters/registry.js';
 import type { ClaimTimings } from './claim.js';
 
@@ -27,7 +27,7 @@ export interface Publish {
  * a tag whose layers are there already); returns the full tags given, by node.
  */
 export async function promote(
-  engine: DockerEngine,
+  engine: Engine,
   chain: Pick<ChainConfig, 'name' | 'registry'>,
   buildId: string,
   promotions: Promotion[],

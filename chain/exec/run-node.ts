@@ -5,7 +5,7 @@
 import { ChainError, ExitCode } from '../core/errors.js';
 import type { LocalImage, StoredImage } from '../core/inputs.js';
 import type { PlanNode } from '../core/plan.js';
-import { BuildFailedError } from '../adapters/docker.js';
+import { BuildFailedError } from '../adapters/docker-build.js';
 import type { NodeResult } from './events.js';
 import { TestFailedError } from './node-tests.js';
 import { promote } from './promote.js';

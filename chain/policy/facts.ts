@@ -3,12 +3,12 @@ import { lstatSync, readlinkSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadedChain } from '../config/resolve.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { EngineReader } from '../adapters/engine.js';
 import type { GitIndex } from '../adapters/git.js';
 import type { NodeFacts } from './checks.js';
 
 /** `snapshots`: contexts already read (by `chain build`'s plan), so they are not walked twice. */
-export async function gatherFacts(loaded: LoadedChain, names: string[], index: GitIndex | undefined, engine?: DockerEngine, snapshots: Record<string, ContextSnapshot> = {}): Promise<NodeFacts[]> {
+export async function gatherFacts(loaded: LoadedChain, names: string[], index: GitIndex | undefined, engine?: EngineReader, snapshots: Record<string, ContextSnapshot> = {}): Promise<NodeFacts[]> {
   const { config, dockerfiles } = loaded;
   const out: NodeFacts[] = [];
   for (const name of names) {

@@ -1,7 +1,7 @@
 /** Loads the policies and lints nodes of a loaded chain: shared by `chain lint` and `chain build`. */
 import type { LoadedChain } from '../config/resolve.js';
 import { chainGraph } from '../core/graph.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { EngineReader } from '../adapters/engine.js';
 import type { ContextSnapshot } from '../adapters/context.js';
 import type { GitIndex } from '../adapters/git.js';
 import { gatherFacts } from './facts.js';
@@ -11,7 +11,7 @@ import { loadPolicies } from './load.js';
 export async function lintChain(
   loaded: LoadedChain,
   names: string[],
-  opts: { index?: GitIndex; engine?: DockerEngine; today: Date; snapshots?: Record<string, ContextSnapshot> },
+  opts: { index?: GitIndex; engine?: EngineReader; today: Date; snapshots?: Record<string, ContextSnapshot> },
 ): Promise<LintResult & { ageChecked: boolean }> {
   const policy = loadPolicies(loaded.config);
   const facts = await gatherFacts(loaded, names, opts.index, opts.engine, opts.snapshots);

@@ -201,7 +201,7 @@ export interface Child {
 
 /** The real CLI in its own process (for kills, signals and concurrent runs). */
 export function spawnChain(args: string[], cwd: string, env: Record<string, string> = {}): Child {
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/chain/main.js'), ...args], { cwd, env: { ...process.env, CI: 'true', ...env } });
+  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/chain.mjs'), ...args], { cwd, env: { ...process.env, CI: 'true', ...env } });
   let out = '';
   let err = '';
   const waiters: { pattern: RegExp; resolve: (line: string) => void }[] = [];

@@ -2,7 +2,7 @@
 import { parseFamiliarName } from '@swimlane/docker-reference';
 import type { StoredImage } from '../core/inputs.js';
 import type { Pin } from '../core/lockfile.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { EngineReader } from '../adapters/engine.js';
 import type { RegistryClient } from '../adapters/registry.js';
 
 export interface ResolvedExternal {
@@ -14,7 +14,7 @@ export interface ResolvedExternal {
 }
 
 export interface ResolveDeps {
-  engine: DockerEngine;
+  engine: EngineReader;
   registry: (host: string) => RegistryClient;
 }
 
@@ -30,7 +30,7 @@ export async function resolveExternal(image: string, deps: ResolveDeps): Promise
 }
 
 /** An external image as chain.lock pins it (found locally when the engine has it). */
-export async function fromPin(pin: Pin, engine: DockerEngine, storeReachable: boolean): Promise<ResolvedExternal> {
+export async function fromPin(pin: Pin, engine: EngineReader, storeReachable: boolean): Promise<ResolvedExternal> {
   const local = storeReachable ? await engine.inspect(pin.digest) : undefined;
   if (pin.kind === 'manifest') return { stored: { ...(local ? { id: local.id } : {}), digest: pin.digest }, digest: parseFamiliarName(pin.digest).digest as string, kind: 'manifest' };
   return { ...(local ? { stored: { id: local.id } } : {}), digest: pin.digest, kind: 'image-id' };

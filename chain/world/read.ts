@@ -9,17 +9,18 @@ import PQueue from 'p-queue';
 import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
-import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
+import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations } from '../core/inputs.js';
 import { Labels, fingerprintTag, type ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
 import { lockNodes, readLock } from '../config/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { attestationTag, remoteImage } from '../adapters/registry-images.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
-import type { DockerEngine } from '../adapters/docker.js';
+import type { EngineReader } from '../adapters/engine.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
+import { lookedUpTags, readEngineTags } from './engine-store.js';
 import { fromPin, resolveExternal } from './externals.js';
 
 /** Registry requests at once while observing the chain's images. */
@@ -38,12 +39,14 @@ export interface World extends Observations {
 }
 
 export interface WorldDeps {
-  engine: DockerEngine;
+  engine: EngineReader;
   state: StateStore;
   /** the provenance records kept here: which images have custody */
   provenance: ProvenanceStore;
   /** a registry client for a host (the chain's registry, or an external image's) */
   registry: (host: string) => RegistryClient;
+  /** how to read the engine's tags (engine-store.ts): chosen by counts unless given (tests, benchmarks) */
+  storeRead?: 'list' | 'inspect';
 }
 
 export interface GitFacts {
@@ -66,7 +69,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   const { index, head } = await gitRead;
   const notes: string[] = [];
   const lock = readLock(config.root, lockNodes(config), notes);
-  const store = await engineStore(deps.engine, config.name, deps.provenance.subjects());
+  const store = await engineStore(deps.engine);
 
   const snapshots: Record<string, ContextSnapshot> = {};
   const inputs: Record<string, NodeInputs> = {};
@@ -98,6 +101,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   if (problems.length > 0) throw new ChainError(problems);
   const fingerprints = computeFingerprints(graph, inputs);
   const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
+  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints), deps.provenance.subjects(), deps.storeRead);
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
   for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
@@ -105,17 +109,15 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, notes, ...(head ? { gitHead: head } : {}) };
 }
 
-/** The chain's images in the local engine (one list call), or an unreachable store said once. */
-async function engineStore(engine: DockerEngine, chain: string, attested: ReadonlySet<string>): Promise<StoreObservations> {
+/** Whether the local engine answers (an unreachable store is said once); its tags are read once the fingerprints are known. */
+async function engineStore(engine: EngineReader): Promise<StoreObservations> {
   try {
     await engine.ping();
   } catch (err) {
     if (!(err instanceof ChainError) || err.exitCode !== ExitCode.environment) throw err;
     return { reachable: false, local: new Map(), ...(err.problems[0] ? { problem: err.problems[0].message } : {}) };
   }
-  const local = new Map<string, TaggedImage>();
-  for (const [tag, image] of await engine.imagesByTag(chain)) local.set(tag, { ...image, attested: attested.has(image.id) });
-  return { reachable: true, local };
+  return { reachable: true, local: new Map() };
 }
 
 /**

@@ -61,7 +61,7 @@ it.after(async () => {
 });
 
 it('one job per node, each built once on its parents as published; a fresh clone plans nothing', async () => {
-  const ci = await runCli(['ci', '--format', 'gitlab', '--chain-command', `node ${path.join(repoRoot, 'dist/chain/main.js')}`, '--chain-args=--sign-key "$CHAIN_SIGN_KEY"'], { cwd: chain.dir, engine });
+  const ci = await runCli(['ci', '--format', 'gitlab', '--chain-command', `node ${path.join(repoRoot, 'dist/chain.mjs')}`, '--chain-args=--sign-key "$CHAIN_SIGN_KEY"'], { cwd: chain.dir, engine });
   assert.is(ci.code, 0, ci.err);
   writeFileSync(path.join(chain.dir, '.gitlab-ci.yml'), ci.out);
   writeFileSync(path.join(chain.dir, '.gitignore'), '.gitlab-ci-local/\n.chain/\n');

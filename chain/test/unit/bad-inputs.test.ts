@@ -13,10 +13,11 @@ import type { Readable } from 'node:stream';
 import tarStream from 'tar-stream';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { packContext, snapshotContext } from '../../adapters/context.js';
+import { snapshotContext } from '../../adapters/context.js';
+import { packContext } from '../../adapters/context-pack.js';
 import { absentEngine, exampleRepo, git, removeDirs, repoRoot, runCli, tempDir, treeState } from '../helpers.js';
 
-const MAIN = path.join(repoRoot, 'dist/chain/main.js');
+const MAIN = path.join(repoRoot, 'dist/chain.mjs');
 const isRoot = process.getuid?.() === 0;
 
 interface Ran {

@@ -104,7 +104,7 @@ for (const argv of [['build'], ['prune', '--apply']]) {
         holder.stdout?.on('data', (d: Buffer) => d.toString().includes('held') && resolve());
         holder.on('exit', () => reject(new Error('the holder did not take the lock')));
       });
-      const waiter = spawn(process.execPath, [path.join(repoRoot, 'dist/chain/main.js'), ...argv, '--file', path.join(dir, 'chain.yaml')], { cwd: dir, env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const waiter = spawn(process.execPath, [path.join(repoRoot, 'dist/chain.mjs'), ...argv, '--file', path.join(dir, 'chain.yaml')], { cwd: dir, env: { ...process.env, DOCKER_HOST: 'unix:///nonexistent/docker.sock' }, stdio: ['ignore', 'pipe', 'pipe'] });
       let sentAt = 0;
       const result = await watch(waiter, (err) => {
         if (!sentAt && /waiting for (another|the) chain build (on|running on) this chain/.test(err)) {

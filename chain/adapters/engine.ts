@@ -1,0 +1,96 @@
+/**
+ * The Docker Engine as the rest of chain sees it: a reader (what plans, lint and custody ask:
+ * ping, counts, lookups) and the writes (build, test, tag, push, pull, remove). The reads go
+ * through a thin HTTP client (engine-http.ts) when the engine is a plain socket or TCP port; the
+ * writes need dockerode, which costs ~0.1 s to load, so LazyEngine loads it only on the first write.
+ */
+import type { Readable } from 'node:stream';
+import type { LocalImage } from '../core/inputs.js';
+import type { Credentials } from './credentials.js';
+import type { BuildOptions } from './docker-build.js';
+import type { TestOptions, TestResult } from './docker-test-run.js';
+import type Docker from 'dockerode';
+
+/** An image the engine has, as inspected. */
+export type InspectedLocalImage = LocalImage & { labels: Record<string, string>; layers: string[]; repoDigests: string[] };
+
+/** A tag of the chain's images: the image's ID and the fingerprint label it carries. */
+export interface TagEntry {
+  id: string;
+  fingerprint?: string;
+}
+
+/** What reading the engine takes. Unreachable: E_ENGINE_UNREACHABLE; an absent image: undefined. */
+export interface EngineReader {
+  ping(): Promise<void>;
+  /** How many images the engine holds (GET /info), to choose how to look tags up. */
+  imageCount(): Promise<number>;
+  /** The engine's version, for provenance. */
+  version(): Promise<string>;
+  /** Every tag of the chain's images (one list call; its cost grows with every image of the engine). */
+  imagesByTag(chain: string): Promise<Map<string, TagEntry>>;
+  /** An image by reference or ID (one exact lookup), or undefined when the engine does not have it. */
+  inspect(ref: string): Promise<InspectedLocalImage | undefined>;
+  /** When an image was created (RFC 3339), or undefined when the engine does not have it. */
+  created(ref: string): Promise<string | undefined>;
+  /** IDs of the containers (running or not) carrying all the given labels. */
+  containers(labels: string[]): Promise<string[]>;
+}
+
+/** Reads and writes. */
+export interface Engine extends EngineReader {
+  build(context: Readable, opts: BuildOptions): Promise<string>;
+  push(repo: string, tag: string, credentials?: Credentials): Promise<string>;
+  pull(ref: string, credentials?: Credentials): Promise<string>;
+  tag(id: string, repo: string, tag: string): Promise<void>;
+  untag(ref: string): Promise<void>;
+  runTest(image: string, command: string, opts: TestOptions): Promise<TestResult>;
+  removeContainers(labels: string[]): Promise<number>;
+  /** The dockerode-backed engine itself, for the few calls only it makes (prune). */
+  client(): Promise<DockerClient>;
+}
+
+/** The engine through dockerode (docker.ts), with its client at hand. */
+export interface DockerClient extends Engine {
+  readonly docker: Docker;
+}
+
+/** Reads through `reader` (dockerode's own when there is none); every write loads dockerode first. */
+export class LazyEngine implements Engine {
+  private loaded?: Promise<DockerClient>;
+
+  constructor(
+    private readonly reader: EngineReader | undefined,
+    private readonly load: () => Promise<DockerClient>,
+  ) {}
+
+  client(): Promise<DockerClient> {
+    this.loaded ??= this.load();
+    return this.loaded;
+  }
+
+  private read(): Promise<EngineReader> {
+    return this.reader ? Promise.resolve(this.reader) : this.client();
+  }
+
+  ping = async () => (await this.read()).ping();
+  imageCount = async () => (await this.read()).imageCount();
+  version = async () => (await this.read()).version();
+  imagesByTag = async (chain: string) => (await this.read()).imagesByTag(chain);
+  inspect = async (ref: string) => (await this.read()).inspect(ref);
+  created = async (ref: string) => (await this.read()).created(ref);
+  containers = async (labels: string[]) => (await this.read()).containers(labels);
+
+  build = async (context: Readable, opts: BuildOptions) => (await this.client()).build(context, opts);
+  push = async (repo: string, tag: string, credentials?: Credentials) => (await this.client()).push(repo, tag, credentials);
+  pull = async (ref: string, credentials?: Credentials) => (await this.client()).pull(ref, credentials);
+  tag = async (id: string, repo: string, tag: string) => (await this.client()).tag(id, repo, tag);
+  untag = async (ref: string) => (await this.client()).untag(ref);
+  runTest = async (image: string, command: string, opts: TestOptions) => (await this.client()).runTest(image, command, opts);
+
+  /** Lists through the reader; dockerode is loaded only when there is something to remove. */
+  async removeContainers(labels: string[]): Promise<number> {
+    if (this.reader && (await this.reader.containers(labels)).length === 0) return 0;
+    return (await this.client()).removeContainers(labels);
+  }
+}
