@@ -6,9 +6,12 @@ import { readChain, type ChainSpec } from '../config/read.js';
 import { resolveChain, type LoadedChain } from '../config/resolve.js';
 import { rawLockNodes, readLock } from '../config/lock.js';
 import { fetchSources } from '../adapters/sources.js';
+import type { Builder } from '../core/model.js';
 
-export async function openChain(file: string): Promise<LoadedChain> {
+/** Opens chain.yaml; `builder` (chain build --builder) stands for its builder: key, for every node that names none. */
+export async function openChain(file: string, builder?: Builder): Promise<LoadedChain> {
   const spec = readOrReportAll(file);
+  if (builder) spec.raw.builder = builder;
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};
   return resolveChain(spec, checkouts);
 }

@@ -14,6 +14,7 @@ import { readWorld, startGitRead, type GitFacts, type World } from '../world/rea
 import type { AppDeps } from './deps.js';
 import { contextNotes, refusePrivateKeys } from './contexts.js';
 import { openChain } from './open.js';
+import type { Builder } from '../core/model.js';
 
 export interface PlanRequest {
   /** nodes named on the command line; none means the whole chain */
@@ -23,6 +24,8 @@ export interface PlanRequest {
   force?: boolean;
   /** build exactly the named nodes: their ancestors are only observed, never built */
   only?: boolean;
+  /** --builder: the builder of every node that names none, instead of chain.yaml's */
+  builder?: Builder;
 }
 
 export interface Planned {
@@ -35,7 +38,7 @@ export interface Planned {
 /** Opens chain.yaml and plans it; git is read while the chain loads. */
 export async function planFile(deps: AppDeps, file: string, request: PlanRequest): Promise<Planned> {
   const gitRead = startGitRead(deps.git(path.dirname(file)));
-  return planLoaded(deps, await openChain(file), request, gitRead);
+  return planLoaded(deps, await openChain(file, request.builder), request, gitRead);
 }
 
 /** Plans an opened chain (`chain patch --dry-run` plans one with new versions in memory). */

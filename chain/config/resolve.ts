@@ -58,7 +58,7 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   checkRegistry(raw.registry, source, problems);
   checkTrustedKeys(root, raw.trustedKeys, source, problems);
   const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
-  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
+  const config: ChainConfig = { root, file: spec.file, name: raw.name, teams, tiers, concurrency, admins, trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), ...(raw.builder ? { builder: raw.builder } : {}), nodes };
   problems.push(...checkGraph(config, dockerfiles, source));
   if (problems.length > 0) throw new ChainError(problems);
   return { config, dockerfiles, source, raw };
