@@ -77,8 +77,8 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
   }
 }
 
-/** A step starting: the classic builder's `Step 2/5 : RUN make`, BuildKit's `[stage-0 2/3] RUN make`. */
-const STEP_LINE = /^Step \d+\/\d+ :|^\[[^\]\s]+ \d+\/\d+\] /;
+/** A step starting: the classic builder's `Step 2/5 : RUN make`, BuildKit's `[stage-0 2/3] RUN make` or `[2/3] RUN make`. */
+const STEP_LINE = /^Step \d+\/\d+ :|^\[(?:[^\]\s]+ )?\d+\/\d+\] /;
 
 /** Replaces every secret value in a line (values shorter than 4 bytes would blank ordinary text: they are left). */
 export function redactor(values: readonly Buffer[]): (line: string) => string {

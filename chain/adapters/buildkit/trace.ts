@@ -25,8 +25,8 @@ export function decodeTrace(aux: string): StatusResponse {
   return decoder(Buffer.from(aux, 'base64'));
 }
 
-/** `[stage-0 2/3] RUN make`: a Dockerfile step as BuildKit names its vertex. */
-const STEP = /^\[([^\]\s]+) (\d+)\/(\d+)\] (.*)$/s;
+/** `[stage-0 2/3] RUN make` (`[2/3] RUN make` in a one-stage Dockerfile): a Dockerfile step as BuildKit names its vertex. */
+const STEP = /^\[(?:([^\]\s]+) )?(\d+)\/(\d+)\] (.*)$/s;
 /** What a pull looks like in vertex statuses: a reference resolved remotely, layers downloaded. */
 const PULL = /^(resolve |pulling |downloading|extracting)/i;
 
@@ -44,7 +44,7 @@ export interface TraceStep {
   error?: string;
 }
 
-interface VertexState { name: string; shown: boolean; completed: boolean; partial: Map<number, string>; tail: string[] }
+interface VertexState { name: string; shown: boolean; cached: boolean; completed: boolean; partial: Map<number, string>; tail: string[] }
 
 /** Follows a build's StatusResponses; `feed` returns the new log lines, in order. */
 export class TraceReader {
@@ -63,7 +63,10 @@ export class TraceReader {
       if (!state.shown && (v.started || v.cached)) {
         state.shown = true;
         lines.push(state.name);
-        if (v.cached && !v.started) lines.push('CACHED');
+      }
+      if (v.cached && !state.cached) {
+        state.cached = true;
+        lines.push('CACHED');
       }
       if (v.completed && !state.completed) {
         state.completed = true;
@@ -109,7 +112,7 @@ export class TraceReader {
   private vertex(digest: string, name?: string): VertexState {
     let state = this.vertexes.get(digest);
     if (!state) {
-      state = { name: name ?? digest, shown: false, completed: false, partial: new Map(), tail: [] };
+      state = { name: name ?? digest, shown: false, cached: false, completed: false, partial: new Map(), tail: [] };
       this.vertexes.set(digest, state);
     } else if (name && state.name === digest) state.name = name;
     return state;
