@@ -22,14 +22,15 @@ export interface Hazard {
 const HEREDOC = /(^|[\s=])<<-?\s*(["']?)[A-Za-z_][A-Za-z0-9_]*\2/;
 /** Parser directives: lines `# key=value` before any instruction or other comment. */
 const DIRECTIVE = /^#\s*([A-Za-z]+)\s*=\s*(.*?)\s*$/;
-/** A RUN flag (`--mount=...`, `--network=...`), which only BuildKit reads. */
-const RUN_FLAG = /^\s*--(mount|network|security)\b/;
+/** A RUN flag (`--mount=...`, `--network=...`) on the instruction's first line, which only BuildKit reads. */
+const RUN_FLAG = /^\s*RUN\s+(?:--\S+\s+)*--(mount|network|security)\b/i;
 
 const BUILDERS: Record<Builder, string> = { classic: 'the classic builder', buildkit: "the engine's built-in BuildKit Dockerfile frontend" };
 
 export function builderHazards(text: string, info: DockerfileInfo, builder: Builder): Hazard[] {
   const hazards: Hazard[] = [];
   const who = BUILDERS[builder];
+  const lines = text.split(/\r?\n/);
   for (const i of info.instructions) {
     if (!['RUN', 'COPY', 'ADD'].includes(i.keyword)) continue;
     const heredoc = HEREDOC.exec(i.args);
@@ -41,7 +42,8 @@ export function builderHazards(text: string, info: DockerfileInfo, builder: Buil
         hint: 'write the lines into a file of the context and COPY it, or join them with && and \\ continuations',
       });
     }
-    const flag = i.keyword === 'RUN' && builder === 'classic' ? RUN_FLAG.exec(i.args) : null;
+    // The parser keeps flags apart from the arguments: the instruction's line is read for them.
+    const flag = i.keyword === 'RUN' && builder === 'classic' ? RUN_FLAG.exec(lines[i.line - 1] ?? '') : null;
     if (flag) {
       hazards.push({
         line: i.line,
@@ -51,7 +53,6 @@ export function builderHazards(text: string, info: DockerfileInfo, builder: Buil
       });
     }
   }
-  const lines = text.split(/\r?\n/);
   for (const [index, line] of lines.entries()) {
     const directive = DIRECTIVE.exec(line);
     if (!directive) break; // directives end at the first line that is not one

@@ -7,8 +7,8 @@ import type { FailedStep } from '../adapters/docker.js';
 import type { NodeDockerfile } from '../config/node.js';
 import type { NodeResult } from './events.js';
 
-/** Whitespace and line continuations folded, as BuildKit names a step. */
-const folded = (text: string) => text.replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim();
+/** Whitespace and line continuations folded, as BuildKit names a step; its flags (`--mount=...`) left out, as the parser keeps them apart. */
+const folded = (text: string) => text.replace(/\\\r?\n/g, ' ').replace(/\s+/g, ' ').trim().replace(/^(\S+)(?: --\S+)+/, '$1');
 
 /**
  * The instruction of the Dockerfile a builder step is: the classic builder counts every
