@@ -4,6 +4,8 @@
 //     step): after patching the core build, `chain build` vs the same nodes built one after another
 //     with `docker build`;
 //  3. a no-op `chain build` of a 200-node chain whose images all exist.
+// The first two run chain under both builders, side by side (--builder classic | buildkit); the
+// docker CLI here has no buildx, so its figures are the classic builder's.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -53,7 +55,7 @@ function benchOneNode() {
   writeFileSync(path.join(dir, 'cli.Dockerfile'), `FROM ${BASE}\nCOPY data.txt /data.txt\n`);
   // The labels chain puts on every image, given to the CLI the usual way (--label).
   const labels = ['title', 'source', 'version', 'revision', 'base.name', 'base.digest'].flatMap((k) => ['--label', `org.opencontainers.image.${k}=x`]);
-  const runs = { process: [], node: [], cli: [], cliLabels: [] };
+  const runs = { process: [], node: [], kitProcess: [], kitNode: [], cli: [], cliLabels: [] };
   const bust = (tag) => writeFileSync(path.join(ctx, 'data.txt'), `${tag} ${Math.random()}\n`);
   for (let i = 0; i < 7; i++) {
     bust('chain');
@@ -61,6 +63,11 @@ function benchOneNode() {
     const r = spawnSync(process.execPath, [path.join(root, 'dist/chain.mjs'), 'build', 'one', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
     runs.process.push(Number(process.hrtime.bigint() - t0) / 1e6);
     runs.node.push(JSON.parse(r.stdout).nodes.find((n) => n.name === 'one').durationMs);
+    bust('chain-kit');
+    const t1 = process.hrtime.bigint();
+    const k = spawnSync(process.execPath, [path.join(root, 'dist/chain/main.js'), 'build', 'one', '--json', '--builder', 'buildkit'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    runs.kitProcess.push(Number(process.hrtime.bigint() - t1) / 1e6);
+    runs.kitNode.push(JSON.parse(k.stdout).nodes.find((n) => n.name === 'one').durationMs);
     bust('cli');
     runs.cli.push(docker(['build', '-q', '-f', path.join(dir, 'cli.Dockerfile'), '-t', `${name}/cli:latest`, ctx], dir));
     bust('cli-labels');
@@ -69,12 +76,15 @@ function benchOneNode() {
   removeImages(name);
   spawnSync('docker', ['rmi', '-f', `${name}/cli:latest`], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
-  const [p, n, c, cl] = [runs.process, runs.node, runs.cli, runs.cliLabels].map(median);
+  const [p, n, c, cl, kp, kn] = [runs.process, runs.node, runs.cli, runs.cliLabels, runs.kitProcess, runs.kitNode].map(median);
   console.log('one trivial node, cache busted each run (medians of 7):');
   console.log(`  docker build (classic builder)                 ${seconds(c)}`);
   console.log(`  docker build with the same 6 OCI labels        ${seconds(cl)}`);
   console.log(`  chain: the node's build (pack, build, label, tag) ${seconds(n)}  ratio ${(n / c).toFixed(2)} to plain, ${(n / cl).toFixed(2)} to labelled`);
   console.log(`  chain: the whole process (start, lock, plan, build, promote) ${seconds(p)}  ratio ${(p / c).toFixed(2)}`);
+  console.log('  builder side by side:        classic   buildkit');
+  console.log(`    the node's build           ${seconds(n).padEnd(9)} ${seconds(kn)}`);
+  console.log(`    the whole process          ${seconds(p).padEnd(9)} ${seconds(kp)}`);
 }
 
 function benchCascade() {
@@ -84,11 +94,16 @@ function benchCascade() {
   for (let m = 0; m < 3; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parents: ['core'], dockerfile: `FROM core\nCOPY data.txt /mw${m}.txt\n${run(`mw${m}`)}` });
   for (let a = 0; a < 12; a++) nodes.push({ name: `app${a}`, tier: 'app', parents: [`mw${a % 3}`], dockerfile: `FROM mw${a % 3}\nCOPY data.txt /app${a}.txt\n${run(`app${a}`)}` });
   const dir = makeChain(name, nodes);
-  chain(['build'], dir); // everything exists before the patch
+  chain(['build'], dir); // everything exists before the patch, under both builders
+  chain(['build', '--builder', 'buildkit'], dir);
   const ratios = [];
+  const kits = [];
   for (let i = 0; i < 3; i++) {
     appendFileSync(path.join(dir, 'layers/core/data.txt'), `patch ${i} ${Math.random()}\n`);
     const c = chain(['build', ...jobsArgs], dir);
+    appendFileSync(path.join(dir, 'layers/core/data.txt'), `kit patch ${i} ${Math.random()}\n`);
+    const k = chain(['build', '--builder', 'buildkit', ...jobsArgs], dir);
+    kits.push(k);
     // The same 16 nodes, one after another, with the docker CLI: each FROM a local tag of its parent.
     appendFileSync(path.join(dir, 'layers/core/data.txt'), `cli patch ${i} ${Math.random()}\n`);
     spawnSync('docker', ['tag', BASE, `${name}-base:latest`]);
@@ -99,10 +114,12 @@ function benchCascade() {
       d += docker(['build', '-q', '-f', dockerfile, '-t', `${name}-${n.name}:latest`, path.join(dir, 'layers', n.name)], dir);
     }
     ratios.push({ c, d });
-    console.log(`  cascade run ${i + 1}: chain build ${seconds(c)} vs sequential docker build ${seconds(d)}: ratio ${(c / d).toFixed(2)}`);
+    console.log(`  cascade run ${i + 1}: chain build ${seconds(c)} (buildkit ${seconds(k)}) vs sequential docker build ${seconds(d)}: ratio ${(c / d).toFixed(2)} (buildkit ${(k / d).toFixed(2)})`);
   }
   const r = median(ratios.map((x) => x.c / x.d));
-  console.log(`cascade after patching the core build (16 nodes rebuilt, ${jobsArgs.join(' ') || '--jobs default'}): median ratio ${r.toFixed(2)}`);
+  const rk = median(ratios.map((x, i) => kits[i] / x.d));
+  console.log(`cascade after patching the core build (16 nodes rebuilt, ${jobsArgs.join(' ') || '--jobs default'}): median ratio ${r.toFixed(2)} classic, ${rk.toFixed(2)} buildkit`);
+  console.log(`  builder side by side: classic ${seconds(median(ratios.map((x) => x.c)))}, buildkit ${seconds(median(kits))} (medians of 3)`);
   removeImages(name);
   spawnSync('sh', ['-c', `docker images --format '{{.Repository}}' | grep '^${name}-' | xargs -r docker rmi -f`], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // Build step: compiles schemas/*.schema.json into standalone validators (dist/schemas/validators.cjs),
 // so the CLI validates chain.yaml without loading and compiling Ajv on every run.
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
 
@@ -18,3 +18,6 @@ const code = standaloneCode.default(ajv, {
 });
 mkdirSync(new URL('dist/schemas/', root), { recursive: true });
 writeFileSync(new URL('dist/schemas/validators.cjs', root), code);
+
+// The .proto files of chain's BuildKit session and trace decoding go beside the compiled adapter.
+cpSync(new URL('chain/adapters/buildkit/proto/', root), new URL('dist/chain/adapters/buildkit/proto/', root), { recursive: true, filter: (src) => !/\.[^/]+$/.test(src) || src.endsWith('.proto') });

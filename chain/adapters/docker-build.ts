@@ -6,17 +6,22 @@ import type { Readable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import type Docker from 'dockerode';
 import { ChainError } from '../core/errors.js';
+import type { Builder } from '../core/model.js';
 import { describe, engineCall, followProgress, streamError, type ProgressEvent, type RunControl } from './engine-calls.js';
 
 export interface BuildOptions extends RunControl {
   dockerfile: string;
   buildargs: Record<string, string>;
   nocache?: boolean;
+  /** classic unless said */
+  builder?: Builder;
+  /** BuildKit only: id -> value of the node's secrets */
+  secrets?: Readonly<Record<string, Buffer>>;
 }
 
 /** The step a build failed at, as the classic builder numbers them (every instruction, from 1), with its last lines of output. */
 export interface FailedStep {
-  /** 1-based: the n-th instruction of the Dockerfile */
+  /** 1-based: the n-th instruction of the Dockerfile; 0 under BuildKit, whose steps count differently (found by their text) */
   index: number;
   /** the instruction as the engine echoed it, `RUN make` */
   text: string;
@@ -64,6 +69,12 @@ export function buildResult(events: ProgressEvent[]): { id: string } | { error: 
 
 /** Builds an image from a packed context; returns its ID. */
 export async function buildImage(docker: Docker, context: Readable, opts: BuildOptions): Promise<string> {
+  if (opts.builder === 'buildkit') {
+    const { buildWithKit } = await import('./buildkit/build.js'); // gRPC is loaded only for BuildKit builds
+    const result = await buildWithKit(docker, context, { ...opts, secrets: opts.secrets ?? {}, tail: STEP_TAIL });
+    if ('id' in result) return result.id;
+    throw new BuildFailedError(result.error, result.step ? { index: 0, text: result.step.text, output: result.step.output } : undefined);
+  }
   let stream: NodeJS.ReadableStream;
   try {
     stream = await engineCall(() =>

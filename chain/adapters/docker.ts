@@ -86,6 +86,12 @@ export class DockerEngine implements DockerClient {
     return buildImage(this.docker, context, opts);
   }
 
+  /** Run-unique local tags of exact images, as BuildKit's FROM takes them (buildkit/parent-refs.ts). */
+  async parentRefs(chain: string, images: Readonly<Record<string, string>>): Promise<{ refs: Record<string, string>; release(): Promise<void> }> {
+    const { tagParents } = await import('./buildkit/parent-refs.js');
+    return tagParents(this.docker, chain, images);
+  }
+
   /** Pushes repo:tag; returns the manifest digest the registry answered with. */
   push(repo: string, tag: string, credentials?: Credentials): Promise<string> {
     return pushImage(this.docker, repo, tag, credentials);

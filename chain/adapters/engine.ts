@@ -45,6 +45,8 @@ export interface Engine extends EngineReader {
   tag(id: string, repo: string, tag: string): Promise<void>;
   untag(ref: string): Promise<void>;
   runTest(image: string, command: string, opts: TestOptions): Promise<TestResult>;
+  /** Run-unique local tags of exact images, as BuildKit's FROM takes them; release() removes them. */
+  parentRefs(chain: string, images: Readonly<Record<string, string>>): Promise<{ refs: Record<string, string>; release(): Promise<void> }>;
   removeContainers(labels: string[]): Promise<number>;
   /** The dockerode-backed engine itself, for the few calls only it makes (prune). */
   client(): Promise<DockerClient>;
@@ -87,6 +89,7 @@ export class LazyEngine implements Engine {
   tag = async (id: string, repo: string, tag: string) => (await this.client()).tag(id, repo, tag);
   untag = async (ref: string) => (await this.client()).untag(ref);
   runTest = async (image: string, command: string, opts: TestOptions) => (await this.client()).runTest(image, command, opts);
+  parentRefs = async (chain: string, images: Readonly<Record<string, string>>) => (await this.client()).parentRefs(chain, images);
 
   /** Lists through the reader; dockerode is loaded only when there is something to remove. */
   async removeContainers(labels: string[]): Promise<number> {

@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ChainError, ExitCode, fail, problem } from '../core/errors.js';
-import { Labels, type ChainConfig } from '../core/model.js';
+import { Labels, type BuiltNode, type ChainConfig } from '../core/model.js';
 import type { Plan } from '../core/plan.js';
 import type { Violation } from '../policy/model.js';
 import { lintChain } from '../policy/run.js';
@@ -19,6 +19,7 @@ import type { ProvenanceContext } from '../exec/build-types.js';
 import { newBuildId } from '../exec/promote.js';
 import { executePlan } from '../exec/run.js';
 import { chainVersion } from '../adapters/version.js';
+import { readSecretValues } from '../adapters/secret-values.js';
 import type { AppDeps } from './deps.js';
 import type { World } from '../world/read.js';
 import { planFile, type PlanRequest } from './plan-chain.js';
@@ -87,6 +88,8 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
         );
       }
     }
+    // Secrets are read before anything runs: one that cannot be read stops the build here.
+    const secrets = readSecretValues(toBuild.map((name) => config.nodes[name]).filter((n): n is BuiltNode => n?.kind === 'built'), config.root, deps.env);
     // Test containers of a run that was killed: this run holds the lock, so no one else owns them.
     await engine.removeContainers([`${Labels.checkout}=${checkoutId(config.root)}`, Labels.test]);
     const progress = request.progress(plan.nodes.filter((n) => n.kind === 'built').length);
@@ -118,6 +121,7 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
         atomic: request.atomic,
         testTimeoutMs: request.testTimeoutMs,
         ...(publish ? { publish } : {}),
+        secrets,
         signal,
       });
       if (lockLost.signal.aborted) throw lockLost.signal.reason;

@@ -2,19 +2,28 @@
 import path from 'node:path';
 import { ChainError, formatLocation, type Problem } from '../core/errors.js';
 import { graphProblemsDespiteSchema } from '../config/despite-schema.js';
-import type { ChainConfig } from '../core/model.js';
 import { readChain, type ChainSpec } from '../config/read.js';
 import { resolveChain, type LoadedChain } from '../config/resolve.js';
 import { rawLockNodes, readLock } from '../config/lock.js';
 import { fetchSources } from '../adapters/sources.js';
+import type { Builder, ChainConfig } from '../core/model.js';
+
+export interface OpenOptions {
+  builder?: Builder;
+  select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>;
+  ready?: Promise<unknown>;
+}
 
 /**
- * @param select given the chain as chain.yaml alone says it (no node folder read), the nodes whose
- *   folders must be read and checked; the others stay `unread` (see resolveChain).
- * @param ready what `select` waits for, awaited once chain.yaml is parsed
+ * @param options.builder chain build --builder: stands for chain.yaml's builder: key, for every node that names none
+ * @param options.select given the chain as chain.yaml alone says it (no node folder read), the nodes
+ *   whose folders must be read and checked; the others stay `unread` (see resolveChain)
+ * @param options.ready what `select` waits for, awaited once chain.yaml is parsed
  */
-export async function openChain(file: string, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>, ready?: Promise<unknown>): Promise<LoadedChain> {
+export async function openChain(file: string, options: OpenOptions = {}): Promise<LoadedChain> {
+  const { builder, select, ready } = options;
   const spec = readOrReportAll(file);
+  if (builder) spec.raw.builder = builder;
   // What the selection needs (git's answer to --since) runs while chain.yaml is parsed.
   await ready;
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};

@@ -15,6 +15,7 @@ import { readWorld, startGitRead, type GitFacts, type World } from '../world/rea
 import type { AppDeps } from './deps.js';
 import { contextNotes, refusePrivateKeys } from './contexts.js';
 import { openChain } from './open.js';
+import type { Builder } from '../core/model.js';
 
 export interface PlanRequest {
   /** nodes named on the command line; none means the whole chain */
@@ -24,6 +25,8 @@ export interface PlanRequest {
   force?: boolean;
   /** build exactly the named nodes: their ancestors are only observed, never built */
   only?: boolean;
+  /** --builder: the builder of every node that names none, instead of chain.yaml's */
+  builder?: Builder;
 }
 
 export interface Planned {
@@ -40,7 +43,7 @@ export interface Planned {
 export async function planFile(deps: AppDeps, file: string, request: PlanRequest): Promise<Planned> {
   const narrow = request.since !== undefined || request.targets.length > 0;
   const repo = deps.git(path.dirname(file));
-  if (!narrow) return planLoaded(deps, await openChain(file), request, startGitRead(repo));
+  if (!narrow) return planLoaded(deps, await openChain(file, request.builder ? { builder: request.builder } : {}), request, startGitRead(repo));
   const asked = request.since ? changedFiles(deps, file, request.since) : undefined;
   let changes: Changes | undefined;
   let since: Since | undefined;
@@ -48,12 +51,13 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
   const ready = asked?.then((c) => (changes = c));
   // A failed chain.yaml is reported first, whatever git says about the ref.
   ready?.catch(() => undefined);
-  const loaded = await openChain(file, (skeleton, raw) => {
+  const select = (skeleton: ChainConfig, raw: unknown) => {
     checkRequest(skeleton, request);
     if (changes) since = { ref: changes.ref, touched: touchedBy(skeleton, raw, changes) };
     selected = selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
     return selected;
-  }, ready);
+  };
+  const loaded = await openChain(file, { ...(request.builder ? { builder: request.builder } : {}), select, ...(ready ? { ready } : {}) });
   // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
   const folders = selected.flatMap((name) => builtPath(loaded.config, name));
   return planLoaded(deps, loaded, request, startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), since);

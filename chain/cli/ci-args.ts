@@ -15,7 +15,7 @@ export { DEFAULT_CHAIN_COMMAND };
  * The `chain build` options a job may add (a unit test checks that every option of chain build is
  * either here or set by chain ci, so that the two lists cannot drift apart).
  */
-export const PASS_THROUGH: readonly OptionName[] = ['sign-key', 'reason', 'require-clean', 'jobs', 'test-timeout', 'fail-fast', 'atomic', 'no-wait', 'verbose', 'json'];
+export const PASS_THROUGH: readonly OptionName[] = ['sign-key', 'builder', 'reason', 'require-clean', 'jobs', 'test-timeout', 'fail-fast', 'atomic', 'no-wait', 'verbose', 'json'];
 
 /** Options of `chain build` that chain ci sets itself, and why. */
 export const SET_BY_CI: Readonly<Record<string, string>> = {

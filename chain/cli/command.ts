@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { fail, type ExitCode } from '../core/errors.js';
 import { hintWith } from '../core/suggest.js';
+import type { Builder } from '../core/model.js';
 import { findChainFile } from '../config/find.js';
 import type { AppDeps } from '../app/deps.js';
 import type { Options } from './options.js';
@@ -61,6 +62,13 @@ export function positiveInt(value: string | undefined, fallback: number, option:
     fail('E_USAGE', `--${option} takes a whole number from 1${max < Number.MAX_SAFE_INTEGER ? ` to ${max}` : ''}, not '${value}'`, { hint: `e.g. --${option} ${fallback}` });
   }
   return n;
+}
+
+/** --builder: classic or buildkit; unset when not given (chain.yaml decides). */
+export function builderOption(value: string | undefined): { builder?: Builder } {
+  if (value === undefined) return {};
+  if (value !== 'classic' && value !== 'buildkit') fail('E_USAGE', `--builder takes classic or buildkit, not '${value}'`, { hint: 'e.g. --builder buildkit' });
+  return { builder: value };
 }
 
 /** The one positional a command needs, or a usage error naming what to give. */

@@ -13,3 +13,5 @@ export const DEFAULT_PARALLELISM = 10;
 export const DEFAULT_CHAIN_COMMAND = 'npx chain';
 /** chain keys generate: the key pair's file name. */
 export const DEFAULT_KEY_NAME = 'chain-signing';
+/** The builder when neither chain.yaml nor --builder names one. */
+export { DEFAULT_BUILDER } from '../core/model.js';

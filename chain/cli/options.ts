@@ -3,7 +3,7 @@
  * ones it names, so an option a command does not take is an error, not silently ignored.
  */
 import { ENGINE_LIMITS } from '../core/pipeline.js';
-import { DEFAULT_CHAIN_COMMAND, DEFAULT_JOBS, DEFAULT_KEEP, DEFAULT_KEY_NAME, DEFAULT_PARALLELISM, DEFAULT_TEST_TIMEOUT_S } from './defaults.js';
+import { DEFAULT_BUILDER, DEFAULT_CHAIN_COMMAND, DEFAULT_JOBS, DEFAULT_KEEP, DEFAULT_KEY_NAME, DEFAULT_PARALLELISM, DEFAULT_TEST_TIMEOUT_S } from './defaults.js';
 
 export interface OptionSpec {
   type: 'string' | 'boolean';
@@ -27,6 +27,7 @@ export const OPTIONS = {
   since: { type: 'string', value: '<git ref>', help: 'only the nodes whose inputs changed since this commit, branch or tag, and what is built on them', default: 'every node, changed or not' },
   verbose: { type: 'boolean', short: 'v', help: 'print every build and test line (on stderr)' },
   format: { type: 'string', value: '<format>', help: 'output format' },
+  builder: { type: 'string', value: '<classic|buildkit>', help: "what builds every node that names no builder of its own (BuildKit: secret and cache mounts); it is an input of the fingerprint", default: `chain.yaml's builder:, else ${DEFAULT_BUILDER}` },
   jobs: { type: 'string', short: 'j', value: '<N>', help: 'most builds running at once', default: `${DEFAULT_JOBS} here: twice the number of cores, at least 2` },
   'fail-fast': { type: 'boolean', help: 'cancel what has not finished after the first failure (without it, only the failed node\'s descendants are skipped)' },
   atomic: { type: 'boolean', help: 'move no human tag unless every node succeeded' },

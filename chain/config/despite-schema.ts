@@ -13,7 +13,7 @@ import { schemaErrors } from './schema.js';
 import { YamlSource } from './yaml-source.js';
 
 /** The top-level keys a check can do without. */
-const OPTIONAL = new Set(['tiers', 'concurrency', 'admins', 'trustedKeys', 'registry', 'immutableVersions', 'requireSignedCommits']);
+const OPTIONAL = new Set(['tiers', 'concurrency', 'admins', 'trustedKeys', 'registry', 'immutableVersions', 'requireSignedCommits', 'builder']);
 
 /** The graph's problems in a chain.yaml whose schema problems are already reported; none when it cannot be checked. */
 export function graphProblemsDespiteSchema(file: string): Problem[] {

@@ -4,11 +4,11 @@ import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
 import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
-import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
+import { builderOf, type BuiltNode, type ChainNode, type Checkout, type ParentRef } from '../core/model.js';
 import { mergeLayer, type LayerKeys } from './layer.js';
 import type { Listings } from './listing.js';
 import { checkContextPath, isInside, statSafely } from './paths.js';
-import { readTextInto, type ChainSpec, type RawNode } from './read.js';
+import { readTextInto, type ChainSpec, type RawChain, type RawNode } from './read.js';
 
 export interface NodeDockerfile {
   /** absolute path */
@@ -42,7 +42,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep
   const from = parseFrom(name, rawNode.from, () => at('from'), c.problems);
   const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.deprecated ? { deprecated: rawNode.deprecated } : {}), ...(rawNode.description ? { description: rawNode.description } : {}) };
   if (rawNode.image !== undefined) {
-    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits'] as const) {
+    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits', 'builder', 'secrets'] as const) {
       if (rawNode[key] !== undefined) c.problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
     }
     return { node: { ...common, kind: 'external', image: rawNode.image } };
@@ -96,7 +96,10 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep
     secretArgs: merged.secretArgs ?? [],
     test,
     testLimits: testLimits(name, merged.testLimits, () => keyAt('testLimits'), c.problems),
+    ...(merged.builder ? { builder: merged.builder } : {}),
+    ...(merged.secrets && Object.keys(merged.secrets).length > 0 ? { secrets: merged.secrets } : {}),
   };
+  checkSecrets(node, c.spec.raw.builder, () => keyAt('secrets'), c.problems);
   return { node, dockerfile: { file: dockerfileAbs, text, info } };
 }
 
@@ -130,6 +133,15 @@ function testLimits(node: string, raw: RawNode['testLimits'], location: () => Lo
     return limits;
   }
   return { ...limits, memoryBytes: bytes };
+}
+
+/** Secrets reach a build only through BuildKit's secret mounts: a node with secrets is built by BuildKit. */
+function checkSecrets(node: BuiltNode, chainBuilder: RawChain['builder'], location: () => Location, problems: Problem[]): void {
+  if (!node.secrets || builderOf({ ...(chainBuilder ? { builder: chainBuilder } : {}) }, node) === 'buildkit') return;
+  problems.push(problem('E_SECRETS_BUILDER', `node ${node.name}: secrets reach a build only through RUN --mount=type=secret, which needs BuildKit, but the classic builder builds this node`, {
+    hint: 'set builder: buildkit for the node (in its layer.yaml or chain.yaml), or for the whole chain',
+    location: location(),
+  }));
 }
 
 /**

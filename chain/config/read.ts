@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { ChainError, type Problem } from '../core/errors.js';
-import type { SourceSpec } from '../core/model.js';
+import type { Builder, SecretSource, SourceSpec } from '../core/model.js';
 import { readTextFile } from './files.js';
 import { validateAgainst } from './schema.js';
 import { YamlSource } from './yaml-source.js';
@@ -24,6 +24,8 @@ export interface RawNode {
   test?: string | string[];
   secretArgs?: string[];
   testLimits?: { memory?: string | number; pids?: number; cpus?: number };
+  builder?: Builder;
+  secrets?: Record<string, SecretSource>;
   description?: string;
   deprecated?: string;
 }
@@ -39,6 +41,7 @@ export interface RawChain {
   registry?: string;
   immutableVersions?: boolean;
   requireSignedCommits?: boolean;
+  builder?: Builder;
   nodes: Record<string, RawNode>;
 }
 

@@ -83,7 +83,7 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
 
 function configOf({ raw, root, file }: ChainSpec, teams: Record<string, Team>, tiers: string[], nodes: Record<string, ChainNode>): ChainConfig {
   const trustedKeys = (raw.trustedKeys ?? []).map((k) => path.resolve(root, k));
-  return { root, file, name: raw.name, teams, tiers, concurrency: raw.concurrency ?? {}, admins: raw.admins ?? [], trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), nodes };
+  return { root, file, name: raw.name, teams, tiers, concurrency: raw.concurrency ?? {}, admins: raw.admins ?? [], trustedKeys, ...(raw.registry ? { registry: raw.registry } : {}), ...(raw.immutableVersions ? { immutableVersions: true } : {}), ...(raw.requireSignedCommits ? { requireSignedCommits: true } : {}), ...(raw.builder ? { builder: raw.builder } : {}), nodes };
 }
 
 /**

@@ -1,14 +1,14 @@
 /** Checks of the graph as a whole: references, tiers, versions, cycles, Dockerfile agreement. */
 import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
-import { classicBuilderHazards } from '../core/dockerfile-classic.js';
+import { builderHazards } from '../core/dockerfile-classic.js';
 import { buildGraph } from '../core/graph.js';
 import type { ChainConfig } from '../core/model.js';
 import type { NodeDockerfile } from './node.js';
 import type { YamlSource } from './yaml-source.js';
 import { didYouMean, hintWith } from '../core/suggest.js';
 import { repositoryOf } from '../core/image-ref.js';
-import { imageRepository, publishedRepository } from '../core/model.js';
+import { builderOf, imageRepository, publishedRepository } from '../core/model.js';
 
 export function checkGraph(config: ChainConfig, dockerfiles: Record<string, NodeDockerfile>, source: YamlSource): Problem[] {
   const problems: Problem[] = [];
@@ -88,8 +88,9 @@ function checkDockerfile(config: ChainConfig, name: string, dockerfile: NodeDock
       problems.push(undeclaredImage(config, name, keyword, use.ref, meant, declared, location));
     }
   }
-  for (const hazard of classicBuilderHazards(dockerfile.text, dockerfile.info)) {
-    problems.push(problem('E_DOCKERFILE_CONSTRUCT', `node ${name}: ${hazard.message}`, { hint: hazard.hint, location: { file: dockerfile.file, line: hazard.line, col: hazard.col } }));
+  const builder = node.kind === 'built' ? builderOf(config, node) : 'classic';
+  for (const hazard of builderHazards(dockerfile.text, dockerfile.info, builder)) {
+    problems.push(problem(hazard.code ?? 'E_DOCKERFILE_CONSTRUCT', `node ${name}: ${hazard.message}`, { hint: hazard.hint, location: { file: dockerfile.file, line: hazard.line, col: hazard.col } }));
   }
   for (const parent of declared) {
     if (!used.has(parent) && config.nodes[parent]) {

@@ -90,8 +90,22 @@ function toProblem(e: ErrorObject, source: YamlSource, all: ErrorObject[]): Prob
     case 'anyOf':
       return anyOfProblem(path, where, source, all.filter((x) => x.instancePath.startsWith(`${e.instancePath}/`)));
     default:
-      return problem('E_SCHEMA', `${where} ${e.message ?? 'is invalid'}`, { hint: 'see schemas/ for the expected shape', location: source.locate(path) });
+      return builderOrSecretProblem(e, path, where, source) ?? problem('E_SCHEMA', `${where} ${e.message ?? 'is invalid'}`, { hint: 'see schemas/ for the expected shape', location: source.locate(path) });
   }
+}
+
+/** A builder that is none, or a secret given as a value instead of where its value is. */
+function builderOrSecretProblem(e: ErrorObject, path: (string | number)[], where: string, source: YamlSource): Problem | undefined {
+  if (e.keyword === 'enum' && path.at(-1) === 'builder') {
+    return problem('E_BUILDER', `${where} '${String(source.valueAt(path))}' is not a builder`, { hint: 'builder: classic (the default) or builder: buildkit', location: source.locate(path) });
+  }
+  if (path.at(-2) === 'secrets' && ['type', 'minProperties', 'maxProperties'].includes(e.keyword)) {
+    return problem('E_SECRET_SOURCE', `${where} must say where the secret's value comes from (one of env, file), never hold the value itself`, {
+      hint: `e.g. ${String(path.at(-1))}: { env: NPM_TOKEN } or ${String(path.at(-1))}: { file: ~/.npmrc }`,
+      location: source.locate(path),
+    });
+  }
+  return undefined;
 }
 
 /**

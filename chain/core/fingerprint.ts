@@ -36,7 +36,17 @@ export function nodeFingerprint(inputs: NodeInputs, parents: Record<string, stri
   const body =
     inputs.kind === 'external'
       ? { kind: 'external', image: inputs.image, digest: inputs.digest ?? null }
-      : { kind: 'built', files: lines(inputs.files), dockerfile: inputs.dockerfile, args: lines(inputs.args), version: inputs.version ?? null, parents: lines(parents) };
+      : {
+          kind: 'built',
+          files: lines(inputs.files),
+          dockerfile: inputs.dockerfile,
+          args: lines(inputs.args),
+          version: inputs.version ?? null,
+          parents: lines(parents),
+          // Only when set: a classic node's fingerprint is the one it had before builders were chosen.
+          ...(inputs.builder ? { builder: inputs.builder } : {}),
+          ...(inputs.secrets?.length ? { secrets: [...inputs.secrets].sort() } : {}),
+        };
   return sha256(`${FORMAT}\n${canonicalJson(body)}`);
 }
 

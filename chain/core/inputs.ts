@@ -10,6 +10,10 @@ export interface BuiltInputs {
   /** build args: name -> sha256 of the value (values themselves may be secret) */
   args: Record<string, string>;
   version?: string;
+  /** set only when not the default classic builder, so that classic fingerprints stay as they were */
+  builder?: 'buildkit';
+  /** the ids of the node's BuildKit secrets, sorted: never their values */
+  secrets?: string[];
 }
 
 /** An external image: identified by its manifest digest, else by the engine's image ID. */

@@ -54,6 +54,13 @@ export interface TeamSource {
   commit?: string;
 }
 
+/** What builds a node's image: the engine's classic builder (the default) or its BuildKit. */
+export type Builder = 'classic' | 'buildkit';
+export const DEFAULT_BUILDER: Builder = 'classic';
+
+/** Where a build secret's value comes from when the build runs: never chain.yaml itself. */
+export type SecretSource = { env: string } | { file: string };
+
 /** A node built by chain from a team-owned folder. */
 export interface BuiltNode extends NodeCommon {
   kind: 'built';
@@ -75,6 +82,10 @@ export interface BuiltNode extends NodeCommon {
    * layer.yaml and Dockerfile were neither read nor checked, so version, args and tests are unknown
    */
   unread?: true;
+  /** the builder the node itself names; unset: the chain's */
+  builder?: Builder;
+  /** BuildKit secrets (RUN --mount=type=secret,id=<id>): id -> where its value comes from */
+  secrets?: Record<string, SecretSource>;
 }
 
 /** A node bought, not built: an image reference tracked by digest. */
@@ -105,7 +116,14 @@ export interface ChainConfig {
   immutableVersions?: boolean;
   /** check-owners takes only commits signed by a key of a team member, and the signer as their author */
   requireSignedCommits?: boolean;
+  /** the builder of every node that names none (classic when unset) */
+  builder?: Builder;
   nodes: Record<string, ChainNode>;
+}
+
+/** The builder that builds a node: its own, else the chain's, else classic. */
+export function builderOf(chain: Pick<ChainConfig, 'builder'>, node: Pick<BuiltNode, 'builder'>): Builder {
+  return node.builder ?? chain.builder ?? DEFAULT_BUILDER;
 }
 
 /** The image repository a node's images are tagged in on the local engine. */

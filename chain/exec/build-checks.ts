@@ -6,8 +6,8 @@
 import { ChainError, ExitCode, problem } from '../core/errors.js';
 import type { Engine } from '../adapters/engine.js';
 
-/** What the engine prints when a build pulls an image: every image a build uses is pinned by ID, so there is none. */
-const PULL = /^(Pulling from |Pulling fs layer|Status: Downloaded newer image for |Status: Image is up to date for )/;
+/** What the engine prints when a build pulls an image (BuildKit's pulls are told as `[pull] ...` by the trace reader): every image a build uses is pinned by ID, so there is none. */
+const PULL = /^(Pulling from |Pulling fs layer|Status: Downloaded newer image for |Status: Image is up to date for |\[pull\] )/;
 
 /** Watches a build's output for pulls: `line` sees every line, `pulled` is the first pull line seen. */
 export function pullWatch(): { line(line: string): void; pulled?: string } {

@@ -7,7 +7,7 @@
  */
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
-import { fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
+import { builderOf, fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
 import { packContext } from '../adapters/context-pack.js';
 import type { NodeBuild, NodeBuildResult } from './build-types.js';
 import { checkBuild, pullWatch } from './build-checks.js';
@@ -25,11 +25,13 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
   const logFile = build.state.logFile(node.name);
   const log = openNodeLog(logFile);
   const pulls = pullWatch();
-  const onLine = (line: string) => {
+  const redact = redactor(Object.values(build.secrets ?? {}));
+  const onLine = (raw: string) => {
+    const line = redact(raw); // defence in depth: a secret's value never reaches the log or the reporter
     pulls.line(line);
     log.write(line);
     build.onLine(line);
-    if (/^Step \d+\/\d+ :/.test(line)) build.onStep(line);
+    if (STEP_LINE.test(line)) build.onStep(line);
   };
 
   const startedOn = new Date().toISOString();
@@ -75,20 +77,40 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
   }
 }
 
+/** A step starting: the classic builder's `Step 2/5 : RUN make`, BuildKit's `[stage-0 2/3] RUN make` or `[2/3] RUN make`. */
+const STEP_LINE = /^Step \d+\/\d+ :|^\[(?:[^\]\s]+ )?\d+\/\d+\] /;
+
+/** Replaces every secret value in a line (values shorter than 4 bytes would blank ordinary text: they are left). */
+export function redactor(values: readonly Buffer[]): (line: string) => string {
+  const texts = values.map((v) => v.toString('utf8')).flatMap((v) => [v, ...v.split(/\r?\n/)]).filter((v) => v.trim().length >= 4);
+  if (texts.length === 0) return (line) => line;
+  const sorted = [...new Set(texts)].sort((a, b) => b.length - a.length);
+  return (line) => sorted.reduce((out, text) => out.split(text).join('[secret]'), line);
+}
+
 /** The image, untagged: the Dockerfile with every parent pinned to its exact image and the labels added. */
 async function buildImage(build: NodeBuild, onLine: (line: string) => void): Promise<string> {
   const { node, inputs } = build;
   const dockerfile = inputs.dockerfiles[node.name];
   const snapshot = inputs.snapshots[node.name];
   if (!dockerfile || !snapshot) throw new Error(`build: ${node.name} was not read`);
-  const pinned = Object.fromEntries(Object.entries(build.parents).map(([name, image]) => [name, image.id]));
-  const text = `${rewriteImages(dockerfile.text, dockerfile.info, pinned)}\n${labelInstruction(imageLabels(build))}\n`;
-  const context = packContext(path.join(inputs.config.root, node.path), snapshot, { [GENERATED_DOCKERFILE]: text });
-  return build.engine.build(context, {
-    dockerfile: GENERATED_DOCKERFILE,
-    buildargs: node.args,
-    nocache: build.plan.reasons.some((reason) => reason.kind === 'forced'),
-    onLine,
-    ...(build.signal ? { signal: build.signal } : {}),
-  });
+  const builder = builderOf(inputs.config, node);
+  const ids = Object.fromEntries(Object.entries(build.parents).map(([name, image]) => [name, image.id]));
+  // BuildKit takes no bare image ID in FROM: each parent gets a tag of this build's own.
+  const parents = builder === 'buildkit' ? await build.engine.parentRefs(inputs.config.name, ids) : { refs: ids, release: async () => undefined };
+  try {
+    const text = `${rewriteImages(dockerfile.text, dockerfile.info, parents.refs)}\n${labelInstruction(imageLabels(build))}\n`;
+    const context = packContext(path.join(inputs.config.root, node.path), snapshot, { [GENERATED_DOCKERFILE]: text });
+    return await build.engine.build(context, {
+      dockerfile: GENERATED_DOCKERFILE,
+      buildargs: node.args,
+      nocache: build.plan.reasons.some((reason) => reason.kind === 'forced'),
+      builder,
+      ...(build.secrets ? { secrets: build.secrets } : {}),
+      onLine,
+      ...(build.signal ? { signal: build.signal } : {}),
+    });
+  } finally {
+    await parents.release();
+  }
 }

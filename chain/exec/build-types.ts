@@ -36,6 +36,8 @@ export interface NodeBuild {
   signal?: AbortSignal;
   /** push the image to the chain's registry once its tests pass */
   publish?: Publish;
+  /** BuildKit secrets of the node, id -> value: handed to the build's session, never written anywhere */
+  secrets?: Readonly<Record<string, Buffer>>;
 }
 
 export interface NodeBuildResult {
@@ -71,6 +73,8 @@ export interface ExecuteOptions {
   publish?: Publish;
   /** aborted on SIGINT/SIGTERM */
   signal?: AbortSignal;
+  /** node -> its BuildKit secrets (id -> value), read before the run starts */
+  secrets?: Readonly<Record<string, Readonly<Record<string, Buffer>>>>;
   /** builds one node: buildNode unless a test gives a fake */
   buildNode?: BuildNodeFn;
 }

@@ -30,6 +30,7 @@ export async function runNode(run: RunState, options: ExecuteOptions, name: stri
       state: options.state,
       provenance: options.provenance,
       ...(options.publish ? { publish: options.publish } : {}),
+      ...(options.secrets?.[name] ? { secrets: options.secrets[name] } : {}),
       testTimeoutMs: options.testTimeoutMs ?? 120_000,
       signal: run.stop.signal,
       onLine: (line) => options.observer.onEvent({ type: 'log', node: name, line }),

@@ -1,6 +1,6 @@
 /** The facts of one build as the provenance statement takes them (SLSA Provenance v1 input). */
 import { parseDigestRef, repositoryOf } from '../core/image-ref.js';
-import { imageRepository } from '../core/model.js';
+import { builderOf, imageRepository } from '../core/model.js';
 import type { ProvenanceInput } from '../provenance/statement.js';
 import type { NodeBuild } from './build-types.js';
 import { finalParent } from './labels.js';
@@ -33,6 +33,8 @@ export function provenanceInput(build: NodeBuild, image: BuiltImage): Provenance
     dockerfile: node.dockerfile,
     args: node.args,
     secretArgs: node.secretArgs,
+    ...(builderOf(config, node) === 'buildkit' ? { builderKind: 'buildkit' as const } : {}),
+    ...(node.secrets ? { secrets: Object.keys(node.secrets) } : {}),
     ...(node.version !== undefined ? { version: node.version } : {}),
     fingerprint: build.plan.fingerprint,
     parents: Object.entries(build.parents).map(([name, parentImage]) => {

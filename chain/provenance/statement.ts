@@ -21,6 +21,10 @@ export interface ProvenanceInput {
   dockerfile: string;
   args: Record<string, string>;
   secretArgs: readonly string[];
+  /** set when not the default classic builder */
+  builderKind?: 'buildkit';
+  /** the ids of the build's BuildKit secrets: never their values */
+  secrets?: readonly string[];
   version?: string;
   fingerprint: string;
   parents: { node: string; repository: string; image: ImageDigest; external: boolean; base: boolean }[];
@@ -66,6 +70,8 @@ export function provenanceStatement(p: ProvenanceInput): Statement {
           dockerfile: p.dockerfile,
           args,
           ...(p.version !== undefined ? { version: p.version } : {}),
+          ...(p.builderKind ? { builder: p.builderKind } : {}),
+          ...(p.secrets?.length ? { secrets: [...p.secrets].sort() } : {}),
           ...(p.reason ? { reason: p.reason } : {}),
           ...(p.uncommitted ? { uncommitted: p.uncommitted.files } : {}),
         },

@@ -10,7 +10,7 @@ import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
 import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations } from '../core/inputs.js';
-import { Labels, fingerprintTag, type ChainConfig } from '../core/model.js';
+import { Labels, builderOf, fingerprintTag, type ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
 import { lockNodes, readLock } from '../config/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
@@ -88,6 +88,8 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
         dockerfile: node.dockerfile,
         args: Object.fromEntries(Object.entries(node.args).map(([k, v]) => [k, sha256(v)])),
         ...(node.version !== undefined ? { version: node.version } : {}),
+        ...(builderOf(config, node) === 'buildkit' ? { builder: 'buildkit' as const } : {}),
+        ...(node.secrets ? { secrets: Object.keys(node.secrets).sort() } : {}),
       };
     } else if (node?.kind === 'external') {
       // Pinned in chain.lock: the pin decides, whatever the tag points to now.

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { buildChain, buildExitCode } from '../../app/build-chain.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Violation } from '../../policy/model.js';
-import { chainFile, positiveInt, type CommandContext, type Command } from '../command.js';
+import { builderOption, chainFile, positiveInt, type CommandContext, type Command } from '../command.js';
 import { DEFAULT_JOBS, DEFAULT_TEST_TIMEOUT_S } from '../defaults.js';
 import type { Options } from '../options.js';
 import { renderBuildSummary } from '../render/build.js';
@@ -42,6 +42,7 @@ export const command: Command<BuildSummary> = {
       atomic: opts.atomic ?? false,
       noWait: opts['no-wait'] ?? false,
       requireClean: opts['require-clean'] ?? false,
+      ...builderOption(opts.builder),
       ...(opts.reason ? { reason: opts.reason } : {}),
     });
     return { data: summary, exitCode: buildExitCode(summary) };

@@ -14,11 +14,11 @@ export interface CommandSpec {
 }
 
 export const commands: Record<string, CommandSpec> = {
-  plan: { summary: 'what must be rebuilt and why, by wave and by owner', synopsis: '[node...]', options: ['since', 'json', 'force', 'only'], load: () => import('./plan.js') },
+  plan: { summary: 'what must be rebuilt and why, by wave and by owner', synopsis: '[node...]', options: ['since', 'json', 'force', 'only', 'builder'], load: () => import('./plan.js') },
   build: {
     summary: 'build what the plan says, in parallel, test each image, promote what succeeded',
     synopsis: '[node...]',
-    options: ['since', 'json', 'jobs', 'fail-fast', 'atomic', 'no-wait', 'test-timeout', 'push', 'sign-key', 'require-clean', 'reason', 'force', 'verbose', 'only'],
+    options: ['since', 'json', 'jobs', 'builder', 'fail-fast', 'atomic', 'no-wait', 'test-timeout', 'push', 'sign-key', 'require-clean', 'reason', 'force', 'verbose', 'only'],
     load: () => import('./build.js'),
   },
   patch: {

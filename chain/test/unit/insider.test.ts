@@ -73,7 +73,8 @@ test('what the classic builder reads differently is refused at its line: heredoc
   const text = '# syntax=docker/dockerfile:1\n# escape=\\\nFROM httpd\nRUN <<CMD\nFROM vendor/other:1\nCMD\nCOPY <<-"EOF" /etc/x\nhi\nEOF\nRUN echo $((1<<3)) && cat <<< word\n';
   const hazards = classicBuilderHazards(text, readDockerfile(text));
   assert.equal(hazards.map((h) => h.line), [1, 4, 7]);
-  assert.match(hazards[0]?.message ?? '', /^the parser directive '# syntax=' is ignored by the classic builder/);
+  assert.match(hazards[0]?.message ?? '', /^'# syntax=docker\/dockerfile:1' names a Dockerfile frontend to pull, and chain never pulls one/);
+  assert.is(hazards[0]?.code, 'E_DOCKERFILE_SYNTAX');
   assert.match(hazards[1]?.message ?? '', /^RUN uses a heredoc \(<<CMD\)/);
   assert.match(hazards[2]?.message ?? '', /^COPY uses a heredoc \(<<-"EOF"\)/);
   const plain = 'FROM httpd\n# check=skip\nRUN printf "a\\nb" > /x\n';
