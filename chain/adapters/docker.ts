@@ -12,7 +12,7 @@ import { buildImage, type BuildOptions } from './docker-build.js';
 import { pullImage, pushImage, registryHost } from './docker-push-pull.js';
 import { runTestContainer, type TestOptions, type TestResult } from './docker-test-run.js';
 import { engineCall, statusOf } from './engine-calls.js';
-import type { DockerClient, InspectedLocalImage } from './engine.js';
+import { localImage, tagEntries, type DockerClient, type InspectedLocalImage, type TagEntry } from './engine.js';
 import { registryDown } from './registry-errors.js';
 
 export { BuildFailedError, buildResult, stepTracker, STEP_TAIL, type BuildOptions, type FailedStep } from './docker-build.js';
@@ -48,28 +48,15 @@ export class DockerEngine implements DockerClient {
     return ((await engineCall(() => this.docker.version())) as { Version: string }).Version;
   }
 
-  /**
-   * The chain's images by tag, each with the fingerprint label it carries: one list call instead of
-   * one inspect a node. Keyed by tag, not by label: an untagged intermediate stage inherits its
-   * parent's labels, so a label alone does not identify the node's image.
-   */
-  async imagesByTag(chain: string): Promise<Map<string, { id: string; fingerprint?: string }>> {
-    const images = await engineCall(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) }));
-    const out = new Map<string, { id: string; fingerprint?: string }>();
-    for (const image of images) {
-      const fingerprint = image.Labels?.[Labels.fingerprint];
-      // Engine 20.10 lists an untagged image under the placeholder `<none>:<none>`.
-      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
-    }
-    return out;
+  /** The chain's images by tag, each with the fingerprint label it carries: one list call instead of one inspect a node. */
+  async imagesByTag(chain: string): Promise<Map<string, TagEntry>> {
+    return tagEntries(await engineCall(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) })));
   }
 
   /** An image by reference or ID, or undefined when the engine does not have it. */
   async inspect(ref: string): Promise<InspectedLocalImage | undefined> {
     const info = await this.inspectRaw(ref);
-    if (!info) return undefined;
-    const digest = info.RepoDigests?.[0];
-    return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [], repoDigests: info.RepoDigests ?? [] };
+    return info ? localImage(info) : undefined;
   }
 
   private async inspectRaw(ref: string): Promise<Docker.ImageInspectInfo | undefined> {

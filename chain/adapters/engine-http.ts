@@ -6,7 +6,7 @@
  */
 import http from 'node:http';
 import { Labels } from '../core/model.js';
-import type { EngineReader, InspectedLocalImage, TagEntry } from './engine.js';
+import { localImage, tagEntries, type EngineReader, type ImageInspect, type ImageSummary, type InspectedLocalImage, type TagEntry } from './engine.js';
 import type { EngineEndpoint } from './engine-host.js';
 import { engineCall, statusOf } from './engine-calls.js';
 
@@ -22,20 +22,6 @@ export class EngineHttpError extends Error {
   ) {
     super(`(HTTP code ${statusCode}) ${json?.message ?? body}`.trim());
   }
-}
-
-interface ImageSummary {
-  Id: string;
-  RepoTags?: string[] | null;
-  Labels?: Record<string, string> | null;
-}
-
-interface ImageInspect {
-  Id: string;
-  Created?: string;
-  RepoDigests?: string[] | null;
-  Config?: { Labels?: Record<string, string> | null } | null;
-  RootFS?: { Layers?: string[] | null } | null;
 }
 
 export class HttpEngineReader implements EngineReader {
@@ -58,21 +44,12 @@ export class HttpEngineReader implements EngineReader {
   }
 
   async imagesByTag(chain: string): Promise<Map<string, TagEntry>> {
-    const images = (await this.json(`/images/json?${query({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) })}`)) as ImageSummary[];
-    const out = new Map<string, TagEntry>();
-    for (const image of images) {
-      const fingerprint = image.Labels?.[Labels.fingerprint];
-      // Engine 20.10 lists an untagged image under the placeholder `<none>:<none>`.
-      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
-    }
-    return out;
+    return tagEntries((await this.json(`/images/json?${query({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) })}`)) as ImageSummary[]);
   }
 
   async inspect(ref: string): Promise<InspectedLocalImage | undefined> {
     const info = await this.inspectRaw(ref);
-    if (!info) return undefined;
-    const digest = info.RepoDigests?.[0];
-    return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [], repoDigests: info.RepoDigests ?? [] };
+    return info ? localImage(info) : undefined;
   }
 
   async created(ref: string): Promise<string | undefined> {

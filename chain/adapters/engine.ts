@@ -6,6 +6,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { LocalImage } from '../core/inputs.js';
+import { Labels } from '../core/model.js';
 import type { Credentials } from './credentials.js';
 import type { BuildOptions } from './docker-build.js';
 import type { TestOptions, TestResult } from './docker-test-run.js';
@@ -18,6 +19,48 @@ export type InspectedLocalImage = LocalImage & { labels: Record<string, string>;
 export interface TagEntry {
   id: string;
   fingerprint?: string;
+}
+
+/** An image as the engine lists it (GET /images/json). */
+export interface ImageSummary {
+  Id: string;
+  RepoTags?: string[] | null;
+  Labels?: Record<string, string> | null;
+}
+
+/** An image as the engine inspects it (GET /images/{name}/json), the fields chain reads. */
+export interface ImageInspect {
+  Id: string;
+  Created?: string;
+  RepoDigests?: string[] | null;
+  Config?: { Labels?: Record<string, string> | null } | null;
+  RootFS?: { Layers?: string[] | null } | null;
+}
+
+/** The entry of an image by its ID and labels. */
+export function tagEntry(id: string, labels: Readonly<Record<string, string>> | null | undefined): TagEntry {
+  const fingerprint = labels?.[Labels.fingerprint];
+  return { id, ...(fingerprint ? { fingerprint } : {}) };
+}
+
+/**
+ * Listed images by tag. Keyed by tag, not by label: an untagged intermediate stage inherits its
+ * parent's labels, so a label alone does not identify the node's image.
+ */
+export function tagEntries(images: readonly ImageSummary[]): Map<string, TagEntry> {
+  const out = new Map<string, TagEntry>();
+  for (const image of images) {
+    const entry = tagEntry(image.Id, image.Labels);
+    // Engine 20.10 lists an untagged image under the placeholder `<none>:<none>`.
+    for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, entry);
+  }
+  return out;
+}
+
+/** An inspected image as chain keeps it. */
+export function localImage(info: ImageInspect): InspectedLocalImage {
+  const digest = info.RepoDigests?.[0];
+  return { id: info.Id, ...(digest ? { digest } : {}), labels: info.Config?.Labels ?? {}, layers: info.RootFS?.Layers ?? [], repoDigests: info.RepoDigests ?? [] };
 }
 
 /** What reading the engine takes. Unreachable: E_ENGINE_UNREACHABLE; an absent image: undefined. */

@@ -34,11 +34,6 @@ export class GitRepo {
     }
   }
 
-  /** The index alone (see facts). */
-  async index(): Promise<GitIndex | undefined> {
-    return (await this.facts()).index;
-  }
-
   /**
    * Commits after `since` up to HEAD, oldest first, with the files each changed under `dir`: a
    * rename as both its paths, a merge as the files it changed against every parent (its own
@@ -113,15 +108,6 @@ export class GitRepo {
   async prefix(): Promise<string | undefined> {
     try {
       return (await this.git.raw(['rev-parse', '--show-prefix'])).trim();
-    } catch {
-      return undefined;
-    }
-  }
-
-  /** The commit HEAD points at, or undefined outside git or before the first commit. */
-  async head(): Promise<string | undefined> {
-    try {
-      return (await this.git.revparse(['HEAD'])).trim() || undefined;
     } catch {
       return undefined;
     }

@@ -8,7 +8,7 @@
 import PQueue from 'p-queue';
 import type { TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, imageRepository, type ChainConfig } from '../core/model.js';
-import type { EngineReader, TagEntry } from '../adapters/engine.js';
+import { tagEntry, type EngineReader, type TagEntry } from '../adapters/engine.js';
 import { ENGINE_SOCKETS } from '../adapters/engine-http.js';
 
 /** Up to this many tags, exact lookups always win (a few ms): no need to ask how many images there are. */
@@ -63,8 +63,7 @@ async function inspectTags(engine: EngineReader, chain: string, tags: string[]):
       queue.add(async () => {
         const image = await engine.inspect(tag);
         if (!image || image.labels[Labels.chain] !== chain) return;
-        const fingerprint = image.labels[Labels.fingerprint];
-        found.set(tag, { id: image.id, ...(fingerprint ? { fingerprint } : {}) });
+        found.set(tag, tagEntry(image.id, image.labels));
       }),
     ),
   );

@@ -21,7 +21,7 @@ test('a context hashes the same with git blob hashes as without git', async () =
   git(repo, 'init', '-q');
   git(repo, 'add', '-A');
   git(repo, '-c', 'user.email=t@x', '-c', 'user.name=t', 'commit', '-qm', 'x');
-  const index = await new GitRepo(repo).index();
+  const index = (await new GitRepo(repo).facts()).index;
   assert.ok(index && index.size === 4);
   const withGit = snapshotContext(repo, 'ctx', 'Dockerfile', index);
   const withoutGit = snapshotContext(plain, 'ctx', 'Dockerfile');
@@ -30,7 +30,7 @@ test('a context hashes the same with git blob hashes as without git', async () =
   assert.is(withGit.files.link?.split(' ')[0], '120000');
   // A modified tracked file is hashed from the work tree, not taken from the index.
   writeFileSync(path.join(repo, 'ctx', 'sub', 'a.txt'), 'changed\n');
-  const after = snapshotContext(repo, 'ctx', 'Dockerfile', await new GitRepo(repo).index());
+  const after = snapshotContext(repo, 'ctx', 'Dockerfile', (await new GitRepo(repo).facts()).index);
   assert.is.not(after.files['sub/a.txt'], withGit.files['sub/a.txt']);
   removeDirs(plain, repo);
 });
