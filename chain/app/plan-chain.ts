@@ -41,14 +41,13 @@ export interface Planned {
  * --since reads and checks only the folders of the nodes it covers: the cost follows the change.
  */
 export async function planFile(deps: AppDeps, file: string, request: PlanRequest): Promise<Planned> {
-  const narrow = request.since !== undefined || request.targets.length > 0;
   const repo = deps.git(path.dirname(file));
-  if (!narrow) return planLoaded(deps, await openChain(file, request.builder ? { builder: request.builder } : {}), request, startGitRead(repo));
-  const asked = request.since ? changedFiles(deps, file, request.since) : undefined;
+  const builder = request.builder ? { builder: request.builder } : {};
+  if (request.since === undefined && request.targets.length === 0) return planLoaded(deps, await openChain(file, builder), request, startGitRead(repo));
   let changes: Changes | undefined;
   let since: Since | undefined;
   let selected: string[] = [];
-  const ready = asked?.then((c) => (changes = c));
+  const ready = request.since ? changedFiles(deps, file, request.since).then((c) => (changes = c)) : undefined;
   // A failed chain.yaml is reported first, whatever git says about the ref.
   ready?.catch(() => undefined);
   const select = (skeleton: ChainConfig, raw: unknown) => {
@@ -57,7 +56,7 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
     selected = selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
     return selected;
   };
-  const loaded = await openChain(file, { ...(request.builder ? { builder: request.builder } : {}), select, ...(ready ? { ready } : {}) });
+  const loaded = await openChain(file, { ...builder, select, ...(ready ? { ready } : {}) });
   // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
   const folders = selected.flatMap((name) => builtPath(loaded.config, name));
   return planLoaded(deps, loaded, request, startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), since);

@@ -40,7 +40,13 @@ function expectedSelection(full: Plan, touched: Set<string>): string[] {
   const reach = (start: Iterable<string>, next: (n: string) => string[]) => {
     const seen = new Set<string>(start);
     const stack = [...seen];
-    while (stack.length > 0) for (const m of next(stack.pop() as string)) if (!seen.has(m)) stack.push(m) && seen.add(m);
+    while (stack.length > 0) {
+      for (const m of next(stack.pop() as string)) {
+        if (seen.has(m)) continue;
+        seen.add(m);
+        stack.push(m);
+      }
+    }
     return seen;
   };
   const affected = reach(touched, (n) => children.get(n) ?? []);
