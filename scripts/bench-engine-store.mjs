@@ -58,9 +58,11 @@ function archive(from, to) {
   return Buffer.concat(parts);
 }
 
+let loading;
 function dockerLoad(data) {
   return new Promise((resolve, reject) => {
     const child = spawn('docker', ['load', '-q'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    loading = child;
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`docker load failed: ${err}`))));
@@ -91,6 +93,9 @@ async function removeMade() {
   };
   await Promise.all(Array.from({ length: 8 }, worker));
   made = 0;
+  // and whatever else carries this run's repository (an interrupted load may finish late)
+  const left = JSON.parse((await engine('GET', `/images/json?filters=${encodeURIComponent(JSON.stringify({ reference: [`${repo}/*`] }))}`)).body);
+  for (const image of left) for (const tag of image.RepoTags ?? []) if (tag.startsWith(`${repo}/`)) await engine('DELETE', `/images/${tag}`);
 }
 
 async function grow(to) {
@@ -109,7 +114,10 @@ function planMs(cli, dir) {
 }
 
 const dir = mkdtempSync(path.join(tmpdir(), 'chain-bench-store-'));
-process.once('SIGINT', () => removeMade().finally(() => process.exit(130)));
+process.once('SIGINT', () => {
+  loading?.kill();
+  removeMade().finally(() => process.exit(130));
+});
 try {
   generate(Number(values.nodes), dir, { files: 1 });
   const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });

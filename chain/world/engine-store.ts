@@ -14,10 +14,14 @@ import { ENGINE_SOCKETS } from '../adapters/engine-http.js';
 /** Up to this many tags, exact lookups always win (a few ms): no need to ask how many images there are. */
 export const FEW_LOOKUPS = 32;
 /**
- * The list call wins while the engine holds at most this many images per tag looked up: it costs
- * ~0.03 ms an image, an exact lookup ~0.3 ms a tag (measured on Engine 20.10, scripts/bench-engine-store).
+ * The list call wins while the engine holds at most this many images per tag looked up. Measured
+ * on Engine 20.10 with 3,000-13,000 images (scripts/bench-engine-store): the list call costs
+ * 0.06-0.1 ms an image, an exact lookup 0.25-0.7 ms a tag on a quiet engine and 2 ms or more
+ * while the engine is busy deleting or loading images (its lookups queue behind those writes,
+ * one list call queues once). 4 lost: at 13,656 images a 1,000-node plan took 4.9 s by lookups,
+ * 2.6 s by one list.
  */
-export const LIST_FACTOR = 4;
+export const LIST_FACTOR = 10;
 
 export type StoreRead = 'inspect' | 'list' | 'count-first';
 
