@@ -6,6 +6,7 @@ import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
 import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
 import type { BuiltNode, ChainNode, Checkout, ParentRef } from '../core/model.js';
 import { mergeLayer, type LayerKeys } from './layer.js';
+import { checkRebase } from './rebase-rules.js';
 import { checkContextPath, isInside, statSafely } from './paths.js';
 import { readTextInto, type ChainSpec, type RawNode } from './read.js';
 
@@ -37,7 +38,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
   const from = parseFrom(name, rawNode.from, () => at('from'), c.problems);
   const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.deprecated ? { deprecated: rawNode.deprecated } : {}), ...(rawNode.description ? { description: rawNode.description } : {}) };
   if (rawNode.image !== undefined) {
-    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits'] as const) {
+    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits', 'rebase', 'rebaseFallback'] as const) {
       if (rawNode[key] !== undefined) c.problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
     }
     return { node: { ...common, kind: 'external', image: rawNode.image } };
@@ -88,7 +89,10 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext): { n
     secretArgs: merged.secretArgs ?? [],
     test,
     testLimits: testLimits(name, merged.testLimits, () => keyAt('testLimits'), c.problems),
+    ...(merged.rebase === true ? { rebase: true } : {}),
+    ...(merged.rebaseFallback ? { rebaseFallback: merged.rebaseFallback } : {}),
   };
+  if (merged.rebase === true) checkRebase(node, info, () => keyAt('rebase'), c.problems);
   return { node, dockerfile: { file: dockerfileAbs, text, info } };
 }
 

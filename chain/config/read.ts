@@ -24,6 +24,8 @@ export interface RawNode {
   test?: string | string[];
   secretArgs?: string[];
   testLimits?: { memory?: string | number; pids?: number; cpus?: number };
+  rebase?: boolean;
+  rebaseFallback?: 'fail' | 'rebuild';
   description?: string;
   deprecated?: string;
 }
