@@ -7,7 +7,7 @@ import PQueue from 'p-queue';
 import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
-import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
+import type { BuildRecord, NodeInputs, Observations, PreviousImage, RemoteTagged, StoredImage, StoreObservations, TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, type ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
 import { lockNodes, readLock } from '../config/lock.js';
@@ -19,6 +19,7 @@ import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import { fromPin, resolveExternal } from './externals.js';
+import { localPrevious, rebaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
 
 /** Registry requests at once while observing the chain's images. */
 const REGISTRY_CONCURRENCY = 16;
@@ -98,8 +99,10 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
   for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
-  if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store);
-  return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, notes, ...(head ? { gitHead: head } : {}) };
+  const candidates = rebaseCandidates(config, built, inputs, fingerprints, store, records);
+  const previous = config.registry ? {} : localPrevious(config, candidates, store);
+  if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store, candidates, previous);
+  return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, previous, notes, ...(head ? { gitHead: head } : {}) };
 }
 
 /** The chain's images in the local engine (one list call), or an unreachable store said once. */
@@ -120,7 +123,15 @@ async function engineStore(engine: DockerEngine, chain: string, attested: Readon
  * its fingerprint label, and whether its attestation is beside it), and where its version tag
  * points. An unreachable registry is said once.
  */
-async function observeRegistry(config: ChainConfig, built: string[], fingerprints: Record<string, string>, clients: WorldDeps['registry'], store: StoreObservations): Promise<void> {
+async function observeRegistry(
+  config: ChainConfig,
+  built: string[],
+  fingerprints: Record<string, string>,
+  clients: WorldDeps['registry'],
+  store: StoreObservations,
+  candidates: RebaseCandidates,
+  previous: Record<string, PreviousImage | undefined>,
+): Promise<void> {
   const { host, prefix } = parseRegistry(config.registry as string);
   const registry = clients(host);
   const tagged: Record<string, RemoteTagged> = {};
@@ -138,6 +149,11 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
         const version = node?.kind === 'built' ? node.version : undefined;
         const release = version !== undefined && tags.includes(version) ? await registry.manifestDigest(repo, version) : undefined;
         if (release) released[name] = release;
+        const key = candidates.keys[name];
+        if (key) {
+          const localId = (fp: string) => store.local.get(`${config.name}/${name}:${fingerprintTag(fp)}`)?.id;
+          previous[name] = await remotePrevious(registry, repo, tags, candidates.fingerprints[name] ?? [], key, localId);
+        }
         if (!tags.includes(tag)) return;
         const image = await remoteImage(registry, repo, tag);
         const fingerprint = image?.labels[Labels.fingerprint];
@@ -147,6 +163,7 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
     store.registry = { name: config.registry as string, tagged: {}, released: {} };
+    for (const name of Object.keys(previous)) delete previous[name];
     store.reachable = false;
     if (err.problems[0]) store.problem = err.problems[0].message;
   }
