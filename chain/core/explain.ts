@@ -1,11 +1,21 @@
 /** Why a built node must be rebuilt: its reasons, from its last record and its current inputs (pure). */
 import { observedImage, storeName } from './current.js';
 import { recordableArgs } from './model.js';
-import type { PlanInput } from './plan.js';
+import type { ChainGraph } from './graph.js';
+import type { Observations } from './inputs.js';
+import type { ChainConfig } from './model.js';
 import type { Reason } from './reasons.js';
 
+/** What explaining a node reads of the plan's input (plan.ts's PlanInput). */
+export interface ExplainInput extends Observations {
+  chain: ChainConfig;
+  graph: ChainGraph;
+  force: ReadonlySet<string>;
+  since?: { ref: string; touched: ReadonlyMap<string, string[]> };
+}
+
 /** Why a built node must be rebuilt, from its last record and its current inputs. */
-export function explain(name: string, input: PlanInput, parentsBuilding: string[]): Reason[] {
+export function explain(name: string, input: ExplainInput, parentsBuilding: string[]): Reason[] {
   const reasons: Reason[] = [];
   if (input.force.has(name)) reasons.push({ kind: 'forced' });
   const changed = input.since?.touched.get(name);
