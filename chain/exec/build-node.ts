@@ -66,7 +66,7 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     await build.engine.tag(imageId, repo, fpTag);
     tags.unshift(`${repo}:${fpTag}`);
     onLine(`# current ${repo}:${fpTag}`);
-    return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile };
+    return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile, ...(made.rebased ? { rebasedFrom: made.rebased.from } : {}) };
   } finally {
     await log.close();
   }

@@ -35,6 +35,8 @@ it('after a patch of the core, httpd and site are rebased: no step runs, they ru
   const { code, summary, err } = await steps.build();
   assert.is(code, 0, err);
   assert.is(summary.counts.built, 6);
+  assert.match(summary.nodes.find((n) => n.name === 'site')?.rebasedFrom ?? '', /^sha256:[0-9a-f]{64}$/);
+  assert.is(summary.nodes.find((n) => n.name === 'runtime')?.rebasedFrom, undefined);
   const siteLog = steps.log('site');
   assert.match(siteLog, /# rebased sha256:[0-9a-f]{64} onto httpd/);
   assert.not.match(siteLog, /^Step \d+\/\d+ :/m, 'no build step ran');
