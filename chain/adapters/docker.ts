@@ -6,6 +6,8 @@
  */
 import type { Readable } from 'node:stream';
 import Docker from 'dockerode';
+import type { TaggedImage } from '../core/inputs.js';
+import { rebaseLabels } from '../core/rebase.js';
 import { Labels } from '../core/model.js';
 import type { Credentials } from './credentials.js';
 import { buildImage, type BuildOptions } from './docker-build.js';
@@ -13,10 +15,12 @@ import { pullImage, pushImage, registryHost } from './docker-push-pull.js';
 import { runTestContainer, type TestOptions, type TestResult } from './docker-test-run.js';
 import { engineCall, statusOf } from './engine-calls.js';
 import type { DockerClient, InspectedLocalImage } from './engine.js';
+import { rebaseInEngine, type EngineRebase } from './engine-rebase.js';
 import { registryDown } from './registry-errors.js';
 
 export { BuildFailedError, buildResult, stepTracker, STEP_TAIL, type BuildOptions, type FailedStep } from './docker-build.js';
 export type { TestOptions, TestResult } from './docker-test-run.js';
+export type { EngineRebase } from './engine-rebase.js';
 
 export class DockerEngine implements DockerClient {
   readonly docker: Docker;
@@ -53,13 +57,14 @@ export class DockerEngine implements DockerClient {
    * one inspect a node. Keyed by tag, not by label: an untagged intermediate stage inherits its
    * parent's labels, so a label alone does not identify the node's image.
    */
-  async imagesByTag(chain: string): Promise<Map<string, { id: string; fingerprint?: string }>> {
+  async imagesByTag(chain: string): Promise<Map<string, TaggedImage>> {
     const images = await engineCall(() => this.docker.listImages({ filters: JSON.stringify({ label: [`${Labels.chain}=${chain}`] }) }));
-    const out = new Map<string, { id: string; fingerprint?: string }>();
+    const out = new Map<string, TaggedImage>();
     for (const image of images) {
       const fingerprint = image.Labels?.[Labels.fingerprint];
+      const rebase = rebaseLabels(image.Labels);
       // Engine 20.10 lists an untagged image under the placeholder `<none>:<none>`.
-      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
+      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}), ...(rebase ? { rebase } : {}) });
     }
     return out;
   }
@@ -116,6 +121,18 @@ export class DockerEngine implements DockerClient {
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
+  }
+
+  /** How many layers and history entries an image has: where the own part of an image built on it begins. */
+  async shape(ref: string): Promise<{ layers: number; history: number }> {
+    const image = this.docker.getImage(ref);
+    const [info, history] = await Promise.all([engineCall(() => image.inspect()), engineCall(() => image.history() as Promise<unknown[]>)]);
+    return { layers: info.RootFS?.Layers?.length ?? 0, history: history.length };
+  }
+
+  /** Makes a rebased image from an earlier one and a new base, both in the engine (engine-rebase.ts); returns its ID. */
+  rebase(request: EngineRebase): Promise<string> {
+    return rebaseInEngine(this.docker, request);
   }
 
   /** Runs one test command in a new container of the image (see docker-test-run.ts). */

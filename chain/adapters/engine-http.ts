@@ -6,6 +6,7 @@
  */
 import http from 'node:http';
 import { Labels } from '../core/model.js';
+import { rebaseLabels } from '../core/rebase.js';
 import type { EngineReader, InspectedLocalImage, TagEntry } from './engine.js';
 import type { EngineEndpoint } from './engine-host.js';
 import { engineCall, statusOf } from './engine-calls.js';
@@ -62,8 +63,9 @@ export class HttpEngineReader implements EngineReader {
     const out = new Map<string, TagEntry>();
     for (const image of images) {
       const fingerprint = image.Labels?.[Labels.fingerprint];
+      const rebase = rebaseLabels(image.Labels ?? undefined);
       // Engine 20.10 lists an untagged image under the placeholder `<none>:<none>`.
-      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}) });
+      for (const tag of image.RepoTags ?? []) if (tag !== '<none>:<none>') out.set(tag, { id: image.Id, ...(fingerprint ? { fingerprint } : {}), ...(rebase ? { rebase } : {}) });
     }
     return out;
   }
