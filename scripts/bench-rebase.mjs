@@ -74,6 +74,8 @@ try {
       chain(['build', 'core'], v.dir); // the patched core: the same work in every variant, not timed
       const plan = JSON.parse(chain(['plan', '--json'], v.dir).out);
       const expected = v.rebase ? 'rebase' : 'build';
+      const core = plan.nodes.find((n) => n.name === 'core');
+      if (core.action !== 'skip') throw new Error(`${v.key}: the core is not current after chain build core: ${JSON.stringify(core.reasons)}`);
       const wrong = plan.nodes.filter((n) => n.kind === 'built' && n.name !== 'core' && n.action !== expected);
       if (wrong.length > 0) throw new Error(`${v.key}: expected ${expected} for the cascade, got ${wrong.map((n) => `${n.name}:${n.action}`).join(', ')}`);
       const r = chain(['build', '--json'], v.dir);

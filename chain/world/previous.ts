@@ -5,7 +5,8 @@
  */
 import { ownInputsKey } from '../core/fingerprint.js';
 import type { BuildRecord, BuiltInputs, NodeInputs, PreviousImage, StoreObservations } from '../core/inputs.js';
-import { fingerprintTag, imageRepository, type ChainConfig } from '../core/model.js';
+import semver from 'semver';
+import { Labels, fingerprintTag, imageRepository, type ChainConfig } from '../core/model.js';
 import { rebaseLabels } from '../core/rebase.js';
 import type { RegistryClient } from '../adapters/registry.js';
 import { attestationTag, remoteImage } from '../adapters/registry-images.js';
@@ -54,23 +55,38 @@ export function localPrevious(config: ChainConfig, candidates: RebaseCandidates,
 }
 
 /**
- * With a registry: the image in the node's repository under a candidate fingerprint, attested
- * there, with the same own inputs (what the registry path rebases from, by its manifest).
+ * The release tags worth looking at when nothing local names an earlier image (a fresh CI
+ * runner): the node's version tag, and its highest released version below it (what a cascade's
+ * bump left behind), as the registry lists them.
+ */
+export function releaseCandidates(tags: readonly string[], version: string | undefined): string[] {
+  if (version === undefined) return [];
+  const released = tags.filter((tag) => semver.valid(tag) === tag && semver.prerelease(tag) === null && semver.lt(tag, version));
+  const below = released.sort(semver.rcompare)[0];
+  return [...(tags.includes(version) ? [version] : []), ...(below ? [below] : [])];
+}
+
+/**
+ * With a registry: the image in the node's repository under a candidate fingerprint (else under
+ * a release tag), attested there, with the same own inputs and another fingerprint (what the
+ * registry path rebases from, by its manifest).
  */
 export async function remotePrevious(
   client: RegistryClient,
   repository: string,
   tags: readonly string[],
-  fingerprints: readonly string[],
+  candidates: { fingerprints: readonly string[]; releases: readonly string[]; current: string },
   key: string,
   localId: (fingerprint: string) => string | undefined,
 ): Promise<PreviousImage | undefined> {
-  for (const fingerprint of fingerprints) {
-    const tag = fingerprintTag(fingerprint);
+  const refs = [...candidates.fingerprints.map(fingerprintTag), ...candidates.releases];
+  for (const tag of refs) {
     if (!tags.includes(tag)) continue;
     const image = await remoteImage(client, repository, tag);
     const rebase = rebaseLabels(image?.labels);
-    if (!image || !rebase || rebase.ownInputs !== key || !tags.includes(attestationTag(image.digest))) continue;
+    const fingerprint = image?.labels[Labels.fingerprint];
+    if (!image || !rebase || !fingerprint || fingerprint === candidates.current) continue;
+    if (rebase.ownInputs !== key || !tags.includes(attestationTag(image.digest))) continue;
     // The engine's image of that fingerprint, when it is this very image (its ID is its config's digest).
     const id = localId(fingerprint) === image.id ? image.id : undefined;
     return { ...rebase, fingerprint, image: { ...(id ? { id } : {}), digest: `${client.host}/${repository}@${image.digest}` } };

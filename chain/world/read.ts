@@ -22,7 +22,7 @@ import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import { lookedUpTags, readEngineTags } from './engine-store.js';
 import { fromPin, resolveExternal } from './externals.js';
-import { localPrevious, rebaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
+import { localPrevious, rebaseCandidates, releaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
 
 /** Registry requests at once while observing the chain's images. */
 const REGISTRY_CONCURRENCY = 16;
@@ -159,7 +159,8 @@ async function observeRegistry(
         const key = candidates.keys[name];
         if (key) {
           const localId = (fp: string) => store.local.get(`${config.name}/${name}:${fingerprintTag(fp)}`)?.id;
-          previous[name] = await remotePrevious(registry, repo, tags, candidates.fingerprints[name] ?? [], key, localId);
+          const releases = releaseCandidates(tags, version);
+          previous[name] = await remotePrevious(registry, repo, tags, { fingerprints: candidates.fingerprints[name] ?? [], releases, current: fingerprints[name] as string }, key, localId);
         }
         if (!tags.includes(tag)) return;
         const image = await remoteImage(registry, repo, tag);

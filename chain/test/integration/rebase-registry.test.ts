@@ -4,6 +4,8 @@
  * rebased image by digest for its tests; it runs the patched core with its own files, passes its
  * tests, is published under its fingerprint with its attestation, and verifies.
  */
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
@@ -65,6 +67,20 @@ it('after a patch of the core, site is rebased in the registry: mounted, not pus
   assert.is(verified.code, 0, verified.out + verified.err);
   assert.match(verified.out, /site was rebased \(no step run\)/);
   assert.match((await steps.cli('plan')).out, /Nothing to build/);
+});
+
+it('a fresh runner (no state folder, an engine without the chain images) finds the rebase source in the registry by its release tag', async () => {
+  await steps.patchCore('patched: CVE-2026-0003');
+  rmSync(path.join(chain.dir, '.chain'), { recursive: true, force: true });
+  await removeChainImages(engine, chain.name);
+  const plan = await steps.plan();
+  assert.is(actionsOf(plan).site, 'rebase');
+  assert.match(JSON.stringify(plan.nodes.find((n) => n.name === 'site')?.rebase?.from.image.digest), new RegExp(`${chain.name}/site@sha256:`));
+  const { code, err } = await steps.build();
+  assert.is(code, 0, err);
+  assert.match(steps.log('site'), /# rebased .*\/site@sha256:[0-9a-f]{64} onto httpd/);
+  assert.match(steps.run(`${chain.name}/site:1.0.2`, 'cat /etc/motd'), /patched: CVE-2026-0003/);
+  assert.is((await steps.cli('verify', 'site')).code, 0);
 });
 
 it.run();

@@ -9,6 +9,7 @@ import { assemblePlan, type Plan } from '../../core/plan.js';
 import { rebaseLabels } from '../../core/rebase.js';
 import { describeReason } from '../../core/reasons.js';
 import { planPipeline, ENGINE_LIMITS } from '../../core/pipeline.js';
+import { releaseCandidates } from '../../world/previous.js';
 
 function built(name: string, tier: string, from: string[], extra: Partial<BuiltNode> = {}): BuiltNode {
   return { kind: 'built', name, tier, owner: 'ops', from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', version: '1.0.0', args: {}, secretArgs: [], test: [], ...extra };
@@ -127,6 +128,15 @@ test('own inputs: layer.yaml, version and parents do not count; files, Dockerfil
   assert.is.not(ownInputsKey(a), ownInputsKey({ ...a, files: { Dockerfile: '2', 'layer.yaml': 'a' } }));
   assert.is.not(ownInputsKey(a), ownInputsKey({ ...a, args: { X: 'h' } }));
   assert.is.not(ownInputsKey(a), ownInputsKey({ ...a, dockerfile: 'Other' }));
+});
+
+
+test('a fresh runner looks at the release tags: the version tag, and the highest release below it', () => {
+  const tags = ['fp-abc', '1.0.0', '1.0.0-20261101.1', '1.0.1', '0.9.0', '1.0.1-20261102.1', 'chain-staging', '2.0.0'];
+  assert.equal(releaseCandidates(tags, '1.0.2'), ['1.0.1']);
+  assert.equal(releaseCandidates(tags, '1.0.1'), ['1.0.1', '1.0.0']);
+  assert.equal(releaseCandidates(tags, '0.1.0'), []);
+  assert.equal(releaseCandidates(tags, undefined), []);
 });
 
 test.run();
