@@ -101,10 +101,10 @@ module.exports = {
     },
     {
       name: 'clients-only-in-adapters',
-      comment: 'One client each, behind an adapter: dockerode (and the gRPC of its BuildKit session), simple-git, tar-fs, proper-lockfile.',
+      comment: 'One client each, behind an adapter: dockerode (and the gRPC of its BuildKit session), simple-git, tar-fs, tar-stream, proper-lockfile.',
       severity: 'error',
       from: { path: '^chain/', pathNot: layers('adapters', 'test') },
-      to: { path: packages('dockerode', 'simple-git', 'tar-fs', 'proper-lockfile', '@grpc/grpc-js', '@grpc/proto-loader') },
+      to: { path: packages('dockerode', 'simple-git', 'tar-fs', 'tar-stream', 'proper-lockfile', '@grpc/grpc-js', '@grpc/proto-loader') },
     },
     {
       name: 'no-circular',

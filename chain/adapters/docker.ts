@@ -13,10 +13,12 @@ import { pullImage, pushImage, registryHost } from './docker-push-pull.js';
 import { runTestContainer, type TestOptions, type TestResult } from './docker-test-run.js';
 import { engineCall, statusOf } from './engine-calls.js';
 import { localImage, tagEntries, type DockerClient, type InspectedLocalImage, type TagEntry } from './engine.js';
+import { rebaseInEngine, type EngineRebase } from './engine-rebase.js';
 import { registryDown } from './registry-errors.js';
 
 export { BuildFailedError, buildResult, stepTracker, STEP_TAIL, type BuildOptions, type FailedStep } from './docker-build.js';
 export type { TestOptions, TestResult } from './docker-test-run.js';
+export type { EngineRebase } from './engine-rebase.js';
 
 export class DockerEngine implements DockerClient {
   readonly docker: Docker;
@@ -103,6 +105,18 @@ export class DockerEngine implements DockerClient {
     } catch (err) {
       if (statusOf(err) !== 404) throw err;
     }
+  }
+
+  /** How many layers and history entries an image has: where the own part of an image built on it begins. */
+  async shape(ref: string): Promise<{ layers: number; history: number }> {
+    const image = this.docker.getImage(ref);
+    const [info, history] = await Promise.all([engineCall(() => image.inspect()), engineCall(() => image.history() as Promise<unknown[]>)]);
+    return { layers: info.RootFS?.Layers?.length ?? 0, history: history.length };
+  }
+
+  /** Makes a rebased image from an earlier one and a new base, both in the engine (engine-rebase.ts); returns its ID. */
+  rebase(request: EngineRebase): Promise<string> {
+    return rebaseInEngine(this.docker, request);
   }
 
   /** Runs one test command in a new container of the image (see docker-test-run.ts). */

@@ -5,20 +5,23 @@
  * writes need dockerode, which costs ~0.1 s to load, so LazyEngine loads it only on the first write.
  */
 import type { Readable } from 'node:stream';
-import type { LocalImage } from '../core/inputs.js';
+import type { LocalImage, RebaseLabels } from '../core/inputs.js';
 import { Labels } from '../core/model.js';
+import { rebaseLabels } from '../core/rebase.js';
 import type { Credentials } from './credentials.js';
 import type { BuildOptions } from './docker-build.js';
 import type { TestOptions, TestResult } from './docker-test-run.js';
+import type { EngineRebase } from './engine-rebase.js';
 import type Docker from 'dockerode';
 
 /** An image the engine has, as inspected. */
 export type InspectedLocalImage = LocalImage & { labels: Record<string, string>; layers: string[]; repoDigests: string[] };
 
-/** A tag of the chain's images: the image's ID and the fingerprint label it carries. */
+/** A tag of the chain's images: the image's ID, the fingerprint label it carries, and its rebase labels. */
 export interface TagEntry {
   id: string;
   fingerprint?: string;
+  rebase?: RebaseLabels;
 }
 
 /** An image as the engine lists it (GET /images/json). */
@@ -40,7 +43,8 @@ export interface ImageInspect {
 /** The entry of an image by its ID and labels. */
 export function tagEntry(id: string, labels: Readonly<Record<string, string>> | null | undefined): TagEntry {
   const fingerprint = labels?.[Labels.fingerprint];
-  return { id, ...(fingerprint ? { fingerprint } : {}) };
+  const rebase = rebaseLabels(labels ?? undefined);
+  return { id, ...(fingerprint ? { fingerprint } : {}), ...(rebase ? { rebase } : {}) };
 }
 
 /**
@@ -88,6 +92,10 @@ export interface Engine extends EngineReader {
   tag(id: string, repo: string, tag: string): Promise<void>;
   untag(ref: string): Promise<void>;
   runTest(image: string, command: string, opts: TestOptions): Promise<TestResult>;
+  /** How many layers and history entries an image has: where the own part of an image built on it begins. */
+  shape(ref: string): Promise<{ layers: number; history: number }>;
+  /** Makes a rebased image from an earlier one and a new base, both in the engine; returns its ID. */
+  rebase(request: EngineRebase): Promise<string>;
   /** Run-unique local tags of exact images, as BuildKit's FROM takes them; release() removes them. */
   parentRefs(chain: string, images: Readonly<Record<string, string>>): Promise<{ refs: Record<string, string>; release(): Promise<void> }>;
   removeContainers(labels: string[]): Promise<number>;
@@ -132,6 +140,8 @@ export class LazyEngine implements Engine {
   tag = async (id: string, repo: string, tag: string) => (await this.client()).tag(id, repo, tag);
   untag = async (ref: string) => (await this.client()).untag(ref);
   runTest = async (image: string, command: string, opts: TestOptions) => (await this.client()).runTest(image, command, opts);
+  shape = async (ref: string) => (await this.client()).shape(ref);
+  rebase = async (request: EngineRebase) => (await this.client()).rebase(request);
   parentRefs = async (chain: string, images: Readonly<Record<string, string>>) => (await this.client()).parentRefs(chain, images);
 
   /** Lists through the reader; dockerode is loaded only when there is something to remove. */

@@ -145,6 +145,27 @@ export class RegistryClient {
     return Buffer.from(await r.arrayBuffer());
   }
 
+  /** Whether the repository holds a blob. */
+  async hasBlob(repository: string, digest: string): Promise<boolean> {
+    const r = await this.request(`${repository}/blobs/${digest}`, { method: 'HEAD' });
+    if (r.status !== 404 && !r.ok) throw registryDown(this.host, `HTTP ${r.status} for ${repository}@${digest}`);
+    return r.ok;
+  }
+
+  /**
+   * Mounts a blob of another repository of this registry into `repository` (no bytes move); false
+   * when the registry declined and opened an upload instead (which is then cancelled).
+   */
+  async mountBlob(repository: string, digest: string, from: string): Promise<boolean> {
+    const r = await this.request(`${repository}/blobs/uploads/?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(from)}`, { method: 'POST' });
+    await r.body?.cancel();
+    if (r.status === 201) return true;
+    if (r.status !== 202) throw registryDown(this.host, `HTTP ${r.status} mounting ${from}@${digest} into ${repository}`);
+    const location = r.headers.get('location');
+    if (location) await (await this.request(new URL(location, this.base).toString(), { method: 'DELETE' })).body?.cancel();
+    return false;
+  }
+
   /** Uploads a blob (monolithic upload) unless the repository has it; returns its descriptor. */
   async putBlob(repository: string, content: Buffer, mediaType: string): Promise<Descriptor> {
     const digest = sha256Digest(content);

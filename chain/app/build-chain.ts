@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { ChainError, ExitCode, fail, problem } from '../core/errors.js';
 import { Labels, type BuiltNode, type ChainConfig } from '../core/model.js';
-import type { Plan } from '../core/plan.js';
+import { makesImage, type Plan } from '../core/plan.js';
 import type { Violation } from '../policy/model.js';
 import { lintChain } from '../policy/run.js';
 import { acquireBuildLock } from '../adapters/lock.js';
@@ -76,7 +76,7 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
     const publish = request.push && host ? { registry: deps.registry(host), ...(credentials ? { credentials } : {}) } : undefined;
 
     // Policies first: a node that breaks an error rule is not built; warnings are told.
-    const toBuild = plan.nodes.filter((n) => n.action === 'build').map((n) => n.name);
+    const toBuild = plan.nodes.filter((n) => makesImage(n.action)).map((n) => n.name);
     if (toBuild.length > 0) {
       const result = await lintChain(world.loaded, toBuild, { engine, snapshots: world.snapshots, today: deps.now() });
       for (const v of result.violations.filter((x) => x.severity === 'warn')) request.onPolicyWarning(v);
@@ -161,7 +161,7 @@ function refuseUncommitted(world: World, plan: Plan): void {
   const { config } = world.loaded;
   const problems = plan.nodes.flatMap((planned) => {
     const node = config.nodes[planned.name];
-    if (planned.action !== 'build' || node?.kind !== 'built' || node.source) return [];
+    if (!makesImage(planned.action) || node?.kind !== 'built' || node.source) return [];
     const files = world.snapshots[planned.name]?.uncommitted ?? [];
     if (world.gitHead && files.length === 0) return [];
     const what = world.gitHead ? `uncommitted files: ${files.slice(0, 5).join(', ')}${files.length > 5 ? ` and ${files.length - 5} more` : ''}` : 'no git commit: the chain is not in a git repository';

@@ -7,7 +7,7 @@ import { readTextInto, type RawNode } from './read.js';
 import { validateAgainst } from './schema.js';
 import { YamlSource } from './yaml-source.js';
 
-export const LAYER_KEYS = ['version', 'args', 'test', 'secretArgs', 'testLimits', 'description', 'builder', 'secrets'] as const;
+export const LAYER_KEYS = ['version', 'args', 'test', 'secretArgs', 'testLimits', 'description', 'builder', 'secrets', 'rebase', 'rebaseFallback'] as const;
 export type LayerKeys = Pick<RawNode, (typeof LAYER_KEYS)[number]>;
 
 export interface Merged {

@@ -7,6 +7,7 @@ import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } fro
 import { builderOf, type BuiltNode, type ChainNode, type Checkout, type ParentRef } from '../core/model.js';
 import { mergeLayer, type LayerKeys } from './layer.js';
 import type { Listings } from './listing.js';
+import { checkRebase } from './rebase-rules.js';
 import { checkContextPath, isInside, statSafely } from './paths.js';
 import { readTextInto, type ChainSpec, type RawChain, type RawNode } from './read.js';
 
@@ -42,7 +43,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep
   const from = parseFrom(name, rawNode.from, () => at('from'), c.problems);
   const common = { name, tier: rawNode.tier, owner: rawNode.owner, from, ...(rawNode.deprecated ? { deprecated: rawNode.deprecated } : {}), ...(rawNode.description ? { description: rawNode.description } : {}) };
   if (rawNode.image !== undefined) {
-    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits', 'builder', 'secrets'] as const) {
+    for (const key of ['dockerfile', 'version', 'args', 'test', 'secretArgs', 'testLimits', 'builder', 'secrets', 'rebase', 'rebaseFallback'] as const) {
       if (rawNode[key] !== undefined) c.problems.push(problem('E_EXTERNAL_KEY', `external node ${name} cannot have '${key}': it is bought, not built`, { hint: `remove ${key}, or give the node a path to build it`, location: at(key) }));
     }
     return { node: { ...common, kind: 'external', image: rawNode.image } };
@@ -98,8 +99,11 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep
     testLimits: testLimits(name, merged.testLimits, () => keyAt('testLimits'), c.problems),
     ...(merged.builder ? { builder: merged.builder } : {}),
     ...(merged.secrets && Object.keys(merged.secrets).length > 0 ? { secrets: merged.secrets } : {}),
+    ...(merged.rebase === true ? { rebase: true } : {}),
+    ...(merged.rebaseFallback ? { rebaseFallback: merged.rebaseFallback } : {}),
   };
   checkSecrets(node, c.spec.raw.builder, () => keyAt('secrets'), c.problems);
+  if (merged.rebase === true) checkRebase(node, info, () => keyAt('rebase'), c.problems);
   return { node, dockerfile: { file: dockerfileAbs, text, info } };
 }
 

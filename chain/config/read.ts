@@ -26,6 +26,8 @@ export interface RawNode {
   testLimits?: { memory?: string | number; pids?: number; cpus?: number };
   builder?: Builder;
   secrets?: Record<string, SecretSource>;
+  rebase?: boolean;
+  rebaseFallback?: 'fail' | 'rebuild';
   description?: string;
   deprecated?: string;
 }

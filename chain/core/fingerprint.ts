@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { ChainGraph } from './graph.js';
-import type { NodeInputs } from './inputs.js';
+import type { BuiltInputs, NodeInputs } from './inputs.js';
 
 const FORMAT = 'chain-fingerprint-v1';
 
@@ -48,6 +48,19 @@ export function nodeFingerprint(inputs: NodeInputs, parents: Record<string, stri
           ...(inputs.secrets?.length ? { secrets: [...inputs.secrets].sort() } : {}),
         };
   return sha256(`${FORMAT}\n${canonicalJson(body)}`);
+}
+
+/** The file that carries chain's own keys for a node (version, tests, args): not an input of the image's own layers. */
+const LAYER_FILE = 'layer.yaml';
+
+/**
+ * The node's own inputs, without its parents and its version: its context files (but layer.yaml,
+ * whose version a cascade bumps; its args are hashed apart), Dockerfile path and build args. Two
+ * images with the same key differ only in what they were built on: what rebase relies on.
+ */
+export function ownInputsKey(inputs: BuiltInputs): string {
+  const files = Object.fromEntries(Object.entries(inputs.files).filter(([file]) => file !== LAYER_FILE));
+  return sha256(`chain-own-inputs-v1\n${canonicalJson({ files: lines(files), dockerfile: inputs.dockerfile, args: lines(inputs.args) })}`);
 }
 
 /** Fingerprints of every node with inputs, parents first. */

@@ -73,10 +73,31 @@ export interface BuildRecord {
 /** An image the local engine has: what a build can be pinned to. */
 export type LocalImage = StoredImage & { id: string };
 
+/** What an image's labels say about rebasing it: its own inputs, and where its own layers and history begin. */
+export interface RebaseLabels {
+  ownInputs: string;
+  baseLayers: number;
+  baseHistory: number;
+  /** the base parent it was built on (org.opencontainers.image.base.digest) */
+  base?: string;
+}
+
+/**
+ * An earlier image of a node with the same own inputs, found in the store: a rebase starts from it
+ * (its own layers are kept; its base's are replaced).
+ */
+export interface PreviousImage extends RebaseLabels {
+  fingerprint: string;
+  /** its local image ID and/or registry manifest (repo@sha256:...) */
+  image: StoredImage;
+}
+
 /** A tag of the chain's images in the local engine: its image and the fingerprint label it carries. */
 export interface TaggedImage {
   id: string;
   fingerprint?: string;
+  /** what its labels say about rebasing it, when it carries them */
+  rebase?: RebaseLabels;
   /** a provenance record about this very image is stored (custody) */
   attested?: boolean;
 }
@@ -115,4 +136,6 @@ export interface Observations {
   externals: Record<string, StoredImage>;
   store: StoreObservations;
   records: Record<string, BuildRecord | undefined>;
+  /** nodes that declare rebase: an earlier image of theirs with the same own inputs, when the store has one */
+  previous?: Record<string, PreviousImage | undefined>;
 }

@@ -86,6 +86,10 @@ export interface BuiltNode extends NodeCommon {
   builder?: Builder;
   /** BuildKit secrets (RUN --mount=type=secret,id=<id>): id -> where its value comes from */
   secrets?: Record<string, SecretSource>;
+  /** its team promises its own layers do not depend on its base parent's content: a new base is rebased onto, not rebuilt */
+  rebase?: boolean;
+  /** what a rebased image whose tests fail becomes: a failed node (default), or a rebuild */
+  rebaseFallback?: 'fail' | 'rebuild';
 }
 
 /** A node bought, not built: an image reference tracked by digest. */
@@ -154,6 +158,11 @@ export const Labels = {
   tier: 'dev.chain.tier',
   owner: 'dev.chain.owner',
   fingerprint: 'dev.chain.fingerprint',
+  /** a hash of the node's own inputs (context files but layer.yaml, Dockerfile path, args), without its parents or version: what makes an image a rebase source */
+  ownInputs: 'dev.chain.own-inputs',
+  /** how many layers, and how many history entries, of the image are its base parent's (where its own begin) */
+  baseLayers: 'dev.chain.base-layers',
+  baseHistory: 'dev.chain.base-history',
   /** on test containers: the node under test */
   test: 'dev.chain.test',
   /** on test containers: the checkout whose run made them (see checkoutId), so cleanup never touches another's */

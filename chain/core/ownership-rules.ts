@@ -51,7 +51,7 @@ export interface OwnershipContext {
 }
 
 /** Node keys a team owns (they may also live in its layer.yaml); the other node keys are the admins'. */
-export const TEAM_KEYS: ReadonlySet<string> = new Set(['version', 'args', 'test', 'secretArgs', 'testLimits', 'description']);
+export const TEAM_KEYS: ReadonlySet<string> = new Set(['version', 'args', 'test', 'secretArgs', 'testLimits', 'description', 'rebase', 'rebaseFallback']);
 
 interface RawChain {
   admins?: string[];

@@ -4,6 +4,7 @@
  * cli/render/ci-*.ts turn it into each engine's document.
  */
 import { fail } from './errors.js';
+import { makesImage } from './rebase.js';
 import type { Plan } from './plan.js';
 
 export interface CiLimits {
@@ -62,7 +63,7 @@ export type CiEngine = keyof typeof ENGINE_LIMITS;
  * not (a workflow to commit: each job's chain build then skips what is current).
  */
 export function planPipeline(plan: Plan, limits: CiLimits, all = false): CiPipeline {
-  const build = plan.nodes.filter((n) => n.action === 'build' || (all && n.kind === 'built' && n.action === 'skip'));
+  const build = plan.nodes.filter((n) => makesImage(n.action) || (all && n.kind === 'built' && n.action === 'skip'));
   const inPipeline = new Set(build.map((n) => n.name));
   const byWave = new Map<number, string[]>();
   for (const n of build) {

@@ -5,18 +5,22 @@
 import type { ChainGraph } from './graph.js';
 import type { Observations, StoredImage } from './inputs.js';
 import semver from 'semver';
-import { observedImage, onlyNamed, parentNotCurrent, satisfying, storeName, type ParentNotCurrent } from './current.js';
-import { imageRepository, recordableArgs, type ChainConfig, type ChainNode } from './model.js';
+import { onlyNamed, parentNotCurrent, satisfying, type ParentNotCurrent } from './current.js';
+import { explain } from './explain.js';
+import { imageRepository, type ChainConfig, type ChainNode } from './model.js';
+import { makesImage, rebaseDecision, type Action, type RebasePlan } from './rebase.js';
 import type { Reason } from './reasons.js';
 
 export { satisfying } from './current.js';
 
 /**
- * hold: it would build, but a parent's new version is outside the range it accepts (or a parent
- * is held). missing: with --only, an ancestor of the named nodes that is not current (--only
- * never builds it; its reasons say why it is not current).
+ * Actions (core/rebase.ts): build; rebase (its earlier image's own layers onto its base parent's
+ * new image); skip; hold: it would build, but a parent's new version is outside the range it
+ * accepts (or a parent is held); missing: with --only, an ancestor of the named nodes that is not
+ * current (--only never builds it; its reasons say why it is not current).
  */
-export type Action = 'build' | 'skip' | 'hold' | 'missing';
+export type { Action, RebasePlan } from './rebase.js';
+export { makesImage } from './rebase.js';
 
 export interface PlanNode {
   name: string;
@@ -35,6 +39,8 @@ export interface PlanNode {
   release?: Release;
   /** --only: a parent is not current, so this node cannot start (its build fails, naming the parent) */
   parentNotCurrent?: ParentNotCurrent;
+  /** action rebase: the base parent and the earlier image whose own layers are kept */
+  rebase?: RebasePlan;
 }
 
 export interface Release {
@@ -48,6 +54,7 @@ export interface Release {
 
 export interface OwnerSummary {
   build: number;
+  rebase: number;
   skip: number;
   hold: number;
 }
@@ -62,7 +69,7 @@ export interface Plan {
   /** node names by wave; every wave can build at once when the ones before it are done */
   waves: string[][];
   /** counts of built nodes (external ones are counted apart), and the owners with work to do */
-  summary: { build: number; skip: number; hold: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary>; missing?: number };
+  summary: { build: number; rebase: number; skip: number; hold: number; external: number; owners: string[]; byOwner: Record<string, OwnerSummary>; missing?: number };
 }
 
 export interface PlanInput extends Observations {
@@ -114,19 +121,22 @@ export function assemblePlan(input: PlanInput): Plan {
       let action: Action = 'skip';
       let reasons: Reason[] = [];
       let missing: ParentNotCurrent | undefined;
+      let rebase: RebasePlan | undefined;
       if (node.kind === 'built' && named && !named.has(name)) {
         action = image ? 'skip' : 'missing';
         reasons = image ? [] : explain(name, input, []);
       } else if (node.kind === 'built') {
-        const parentsBuilding = graph.parents(name).filter((p) => byName.get(p)?.action === 'build');
+        const parentsBuilding = graph.parents(name).filter((p) => makesImage(byName.get(p)?.action));
         const held = graph.parents(name).find((p) => byName.get(p)?.action === 'hold');
         if (input.force.has(name) || !image || parentsBuilding.length > 0 || held) {
           const consent = consentNeeded(node, input.chain);
           action = held || consent ? 'hold' : 'build';
           reasons = consent ? [consent] : held ? [{ kind: 'parent-held', parent: held }] : explain(name, input, parentsBuilding);
         }
+        const rebased = action === 'build' ? rebaseDecision(node, input, reasons, (p) => ({ action: byName.get(p)?.action, ...(byName.get(p)?.image ? { image: byName.get(p)?.image } : {}) })) : undefined;
+        if (rebased) [action, reasons, rebase] = ['rebase', [rebased.reason], rebased.rebase];
         const absent = graph.parents(name).find((p) => byName.get(p)?.action === 'missing');
-        if (action === 'build' && absent) missing = parentNotCurrent(absent, input);
+        if (makesImage(action) && absent) missing = parentNotCurrent(absent, input);
       }
       byName.set(name, {
         name,
@@ -141,6 +151,7 @@ export function assemblePlan(input: PlanInput): Plan {
         reasons,
         ...releaseOf(node, action, input),
         ...(missing ? { parentNotCurrent: missing } : {}),
+        ...(rebase ? { rebase } : {}),
       });
     }
   });
@@ -149,7 +160,7 @@ export function assemblePlan(input: PlanInput): Plan {
   const byOwner: Record<string, OwnerSummary> = {};
   const built = nodes.filter((n) => n.kind === 'built');
   for (const n of built) {
-    const entry = (byOwner[n.owner] ??= { build: 0, skip: 0, hold: 0 });
+    const entry = (byOwner[n.owner] ??= { build: 0, rebase: 0, skip: 0, hold: 0 });
     if (n.action !== 'missing') entry[n.action] += 1;
   }
   const count = (action: Action) => built.filter((n) => n.action === action).length;
@@ -161,10 +172,11 @@ export function assemblePlan(input: PlanInput): Plan {
     waves,
     summary: {
       build: count('build'),
+      rebase: count('rebase'),
       skip: count('skip'),
       hold: count('hold'),
       external: nodes.length - built.length,
-      owners: Object.keys(byOwner).filter((o) => (byOwner[o]?.build ?? 0) + (byOwner[o]?.hold ?? 0) > 0).sort(),
+      owners: Object.keys(byOwner).filter((o) => (byOwner[o]?.build ?? 0) + (byOwner[o]?.rebase ?? 0) + (byOwner[o]?.hold ?? 0) > 0).sort(),
       byOwner,
       ...(input.only ? { missing: count('missing') } : {}),
     },
@@ -177,7 +189,7 @@ function releaseOf(node: ChainNode, action: Action, input: PlanInput): { release
   const tag = `${imageRepository(input.chain, node.name)}:${node.version}`;
   const local = input.store.local.get(tag)?.id;
   const registry = input.store.registry?.released[node.name];
-  return { release: { tag, ...(local ? { local } : {}), ...(registry ? { registry } : {}), moves: action === 'build' && (local !== undefined || registry !== undefined) } };
+  return { release: { tag, ...(local ? { local } : {}), ...(registry ? { registry } : {}), moves: makesImage(action) && (local !== undefined || registry !== undefined) } };
 }
 
 /** A parent whose version is outside the range this node accepts: the node waits for its team. */
@@ -190,53 +202,4 @@ function consentNeeded(node: ChainNode, chain: ChainConfig): Reason | undefined 
     }
   }
   return undefined;
-}
-
-/** Why a built node must be rebuilt, from its last record and its current inputs. */
-function explain(name: string, input: PlanInput, parentsBuilding: string[]): Reason[] {
-  const reasons: Reason[] = [];
-  if (input.force.has(name)) reasons.push({ kind: 'forced' });
-  const changed = input.since?.touched.get(name);
-  if (input.since && changed) reasons.push({ kind: 'changed-since', ref: input.since.ref, paths: changed });
-  const current = input.inputs[name];
-  const record = input.records[name];
-  if (!current || current.kind !== 'built') return reasons;
-  // Its image is there but nothing proves what it was built from: only that is missing.
-  if (!input.force.has(name) && parentsBuilding.length === 0 && observedImage(name, input.fingerprints[name] as string, input)) {
-    return [...reasons, { kind: 'unattested', store: storeName(input) }];
-  }
-  if (!record) {
-    reasons.push({ kind: 'never-built' });
-    return reasons;
-  }
-
-  const files = diffKeys(record.files, current.files);
-  if (files.paths.length > 0) reasons.push({ kind: 'files-changed', ...files });
-  // Secret args are not in records (their values must never be kept), so they cannot be compared.
-  const node = input.chain.nodes[name];
-  const args = diffKeys(record.args, recordableArgs(current.args, node?.kind === 'built' ? node.secretArgs : [])).paths;
-  if (args.length > 0) reasons.push({ kind: 'args-changed', args });
-  if (record.version !== current.version) {
-    reasons.push({ kind: 'version-changed', ...(record.version ? { from: record.version } : {}), ...(current.version ? { to: current.version } : {}) });
-  }
-  for (const parent of input.graph.parents(name)) {
-    const was = record.parents[parent];
-    const parentInputs = input.inputs[parent];
-    if (parentInputs?.kind === 'external') {
-      if (was?.fingerprint !== input.fingerprints[parent]) {
-        reasons.push({ kind: 'base-moved', parent, ...(was ? { from: was.image } : {}), ...(parentInputs.digest ? { to: parentInputs.digest } : {}) });
-      }
-    } else if (parentsBuilding.includes(parent) || was?.fingerprint !== input.fingerprints[parent]) {
-      reasons.push({ kind: 'parent-rebuilt', parent });
-    }
-  }
-  if (reasons.length === 0) reasons.push({ kind: 'image-missing', store: storeName(input) });
-  return reasons;
-}
-
-function diffKeys(before: Record<string, string>, after: Record<string, string>) {
-  const added = Object.keys(after).filter((k) => !(k in before));
-  const removed = Object.keys(before).filter((k) => !(k in after));
-  const modified = Object.keys(after).filter((k) => k in before && before[k] !== after[k]);
-  return { paths: [...added, ...removed, ...modified].sort(), added: added.sort(), removed: removed.sort(), modified: modified.sort() };
 }

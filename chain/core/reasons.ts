@@ -14,7 +14,9 @@ export type Reason =
   | { kind: 'version-changed'; from?: string; to?: string }
   | { kind: 'changed-since'; ref: string; paths: string[] }
   | { kind: 'needs-consent'; parent: string; range: string; version: string; owner: string }
-  | { kind: 'parent-held'; parent: string };
+  | { kind: 'parent-held'; parent: string }
+  /** its base parent changed and nothing of its own: its own layers are placed on the new base (from: the image rebased) */
+  | { kind: 'rebase'; parent: string; from: string; onto?: string };
 
 export type ReasonKind = Reason['kind'];
 
@@ -52,5 +54,7 @@ export function describeReason(reason: Reason): string {
       return `held: accepts ${reason.parent}@${reason.range}, which is now ${reason.version}; needs ${reason.owner}'s consent`;
     case 'parent-held':
       return `held: parent ${reason.parent} is held`;
+    case 'rebase':
+      return `base parent ${reason.parent} rebuilt; own inputs unchanged: rebased from ${short(reason.from)} onto ${reason.onto ? short(reason.onto) : `${reason.parent}'s new image`}`;
   }
 }

@@ -13,7 +13,8 @@ import type { NodeBuild, NodeBuildResult } from './build-types.js';
 import { checkBuild, pullWatch } from './build-checks.js';
 import { finalParent, imageLabels, labelInstruction } from './labels.js';
 import { openNodeLog } from './node-log.js';
-import { runTests } from './node-tests.js';
+import { runTests, TestFailedError } from './node-tests.js';
+import { rebaseImage, RebaseUnavailable, type Rebased } from './rebase-node.js';
 import { adopt, claim, stage } from './publish-node.js';
 import { recordBuild } from './record.js';
 
@@ -37,12 +38,8 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
   const startedOn = new Date().toISOString();
   try {
     onLine(`# chain build ${node.name} fingerprint ${build.plan.fingerprint}`);
-    const imageId = await buildImage(build, onLine);
-    onLine(`# built ${imageId}`);
-    const base = finalParent(build);
-    const baseImage = base !== undefined ? build.parents[base] : undefined;
-    await checkBuild(build.engine, node.name, imageId, pulls.pulled, base && baseImage ? { name: base, id: baseImage.id } : undefined);
-    await runTests(build, imageId, onLine);
+    const made = await madeAndTested(build, onLine, pulls);
+    const { imageId } = made;
     log.check(); // a state folder that cannot be written stops here, before anything is published
     // No current image without custody: the fingerprint tag that makes the image current here
     // comes last, once its record is durable and, when pushed, its attestation is beside it in the
@@ -55,14 +52,14 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     let pushed: string | undefined;
     if (build.publish && published) {
       // One image per fingerprint (claim.ts): another runner's image there first is adopted, not doubled.
-      const staged = await stage(build, build.publish, imageId, onLine);
+      const staged = made.staged ?? (await stage(build, build.publish, imageId, onLine));
       const claimed = await claim(build, build.publish, staged, onLine, build.plan.reasons.some((reason) => reason.kind === 'forced'));
       if (claimed.kind === 'adopt') return { ...(await adopt(build, build.publish, claimed, onLine)), log: logFile, adopted: true };
       pushed = staged;
       tags.push(`${published}:${fpTag}`);
       onLine(`# pushed ${pushed}`);
     }
-    await recordBuild(build, { imageId, startedOn, ...(pushed ? { pushed } : {}) }, onLine);
+    await recordBuild(build, { imageId, startedOn, ...(pushed ? { pushed } : {}), ...(made.rebased ? { rebased: made.rebased } : {}) }, onLine);
     if (build.publish && pushed) {
       // A runner that wrote the tag later than our settle time (a very slow one) had the last word: converge on it.
       const confirmed = await claim(build, build.publish, pushed, onLine);
@@ -71,7 +68,7 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     await build.engine.tag(imageId, repo, fpTag);
     tags.unshift(`${repo}:${fpTag}`);
     onLine(`# current ${repo}:${fpTag}`);
-    return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile };
+    return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile, ...(made.rebased ? { rebasedFrom: made.rebased.from } : {}) };
   } finally {
     await log.close();
   }
@@ -88,6 +85,42 @@ export function redactor(values: readonly Buffer[]): (line: string) => string {
   return (line) => sorted.reduce((out, text) => out.split(text).join('[secret]'), line);
 }
 
+/**
+ * The new image, checked and tested: rebased when the plan says so (a rebase the engine can no
+ * longer make, its earlier image gone, is a build), else built. A rebased image whose tests fail
+ * fails the node, or with `rebaseFallback: rebuild` is built again from its Dockerfile and tested.
+ */
+async function madeAndTested(build: NodeBuild, onLine: (line: string) => void, pulls: ReturnType<typeof pullWatch>): Promise<{ imageId: string; staged?: string; rebased?: { from: string; onto: string } }> {
+  const base = finalParent(build);
+  const baseImage = base !== undefined ? build.parents[base] : undefined;
+  const check = (imageId: string) => checkBuild(build.engine, build.node.name, imageId, pulls.pulled, base && baseImage ? { name: base, id: baseImage.id } : undefined);
+  const built = async () => {
+    const imageId = await buildImage(build, onLine);
+    onLine(`# built ${imageId}`);
+    await check(imageId);
+    await runTests(build, imageId, onLine);
+    return { imageId };
+  };
+  if (build.plan.action !== 'rebase') return built();
+  let rebased: Rebased;
+  try {
+    rebased = await rebaseImage(build, onLine);
+  } catch (err) {
+    if (!(err instanceof RebaseUnavailable)) throw err;
+    onLine(`# cannot rebase: ${err.message}; building instead`);
+    return built();
+  }
+  await check(rebased.imageId);
+  try {
+    await runTests(build, rebased.imageId, onLine);
+  } catch (err) {
+    if (!(err instanceof TestFailedError) || build.node.rebaseFallback !== 'rebuild') throw err;
+    onLine(`# the rebased image failed: ${err.message}; rebaseFallback: rebuild, so it is built from its Dockerfile`);
+    return built();
+  }
+  return { imageId: rebased.imageId, ...(rebased.staged ? { staged: rebased.staged } : {}), rebased: { from: rebased.from, onto: rebased.onto } };
+}
+
 /** The image, untagged: the Dockerfile with every parent pinned to its exact image and the labels added. */
 async function buildImage(build: NodeBuild, onLine: (line: string) => void): Promise<string> {
   const { node, inputs } = build;
@@ -96,10 +129,13 @@ async function buildImage(build: NodeBuild, onLine: (line: string) => void): Pro
   if (!dockerfile || !snapshot) throw new Error(`build: ${node.name} was not read`);
   const builder = builderOf(inputs.config, node);
   const ids = Object.fromEntries(Object.entries(build.parents).map(([name, image]) => [name, image.id]));
+  const base = finalParent(build);
+  const baseImage = base !== undefined ? build.parents[base] : undefined;
+  const shape = baseImage ? await build.engine.shape(baseImage.id) : undefined;
   // BuildKit takes no bare image ID in FROM: each parent gets a tag of this build's own.
   const parents = builder === 'buildkit' ? await build.engine.parentRefs(inputs.config.name, ids) : { refs: ids, release: async () => undefined };
   try {
-    const text = `${rewriteImages(dockerfile.text, dockerfile.info, parents.refs)}\n${labelInstruction(imageLabels(build))}\n`;
+    const text = `${rewriteImages(dockerfile.text, dockerfile.info, parents.refs)}\n${labelInstruction(imageLabels(build, shape))}\n`;
     const context = packContext(path.join(inputs.config.root, node.path), snapshot, { [GENERATED_DOCKERFILE]: text });
     return await build.engine.build(context, {
       dockerfile: GENERATED_DOCKERFILE,

@@ -49,6 +49,8 @@ export interface NodeBuildResult {
   log: string;
   /** another runner published the fingerprint first: imageId and digest are its image, adopted */
   adopted?: true;
+  /** made by rebase: the earlier image its own layers come from */
+  rebasedFrom?: string;
 }
 
 /** Builds, tests, tags and records one node; the real one is buildNode, tests give a fake. */

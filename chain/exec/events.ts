@@ -26,6 +26,8 @@ export interface NodeResult {
    * (imageId and digest are that image's) instead of publishing a second one
    */
   adopted?: true;
+  /** made by rebase (no step run): the earlier image its own layers come from */
+  rebasedFrom?: string;
   /** the failed ancestor, for blocked nodes */
   blockedBy?: string;
   /** why, for held nodes */

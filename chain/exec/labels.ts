@@ -1,6 +1,7 @@
 /** The labels a built image carries, written as one LABEL instruction of its Dockerfile. */
 import path from 'node:path';
 import { finalBase } from '../core/dockerfile.js';
+import { ownInputsKey } from '../core/fingerprint.js';
 import { digestOf } from '../core/image-ref.js';
 import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
 import type { NodeBuild } from './build-types.js';
@@ -15,8 +16,13 @@ export function finalParent({ node, inputs }: Pick<NodeBuild, 'node' | 'inputs'>
   return finalFrom !== undefined && inputs.config.nodes[finalFrom] ? finalFrom : undefined;
 }
 
-/** OCI annotations and the project's own labels; the immediate FROM parent is the final stage's. */
-export function imageLabels(build: LabelSource): Record<string, string> {
+/**
+ * OCI annotations and the project's own labels; the immediate FROM parent is the final stage's.
+ * `baseShape`: how many layers and history entries that parent's image has, so that a later
+ * rebase knows where the image's own part begins; with the own-inputs key, what makes an image a
+ * rebase source.
+ */
+export function imageLabels(build: LabelSource, baseShape?: { layers: number; history: number }): Record<string, string> {
   const { node, inputs } = build;
   const { config } = inputs;
   const finalFrom = finalParent(build);
@@ -31,6 +37,8 @@ export function imageLabels(build: LabelSource): Record<string, string> {
     [Labels.owner]: node.owner,
     [Labels.fingerprint]: build.plan.fingerprint,
   };
+  const own = inputs.inputs[node.name];
+  if (own?.kind === 'built') labels[Labels.ownInputs] = ownInputsKey(own);
   if (node.description) labels['org.opencontainers.image.description'] = node.description;
   if (node.version !== undefined) labels['org.opencontainers.image.version'] = node.version;
   const revision = sourceFacts(build).gitCommit;
@@ -39,6 +47,10 @@ export function imageLabels(build: LabelSource): Record<string, string> {
     labels['org.opencontainers.image.base.name'] =
       base.kind === 'external' ? base.image : `${imageRepository(config, base.name)}:${fingerprintTag(inputs.fingerprints[base.name] as string)}`;
     labels['org.opencontainers.image.base.digest'] = baseImage.digest ? digestOf(baseImage.digest) : baseImage.id;
+    if (baseShape) {
+      labels[Labels.baseLayers] = String(baseShape.layers);
+      labels[Labels.baseHistory] = String(baseShape.history);
+    }
   }
   return labels;
 }

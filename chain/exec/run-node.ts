@@ -44,7 +44,7 @@ export async function runNode(run: RunState, options: ExecuteOptions, name: stri
     if (options.atomic) run.promotions.push(promotion);
     else tags.push(...((await promote(options.engine, run.inputs.config, options.provenance.buildId, [promotion], options.publish, promotedLine(options))).get(name) ?? []));
     const digest = built.digest ? { digest: built.digest } : {};
-    const adopted = built.adopted ? { adopted: true as const } : {};
+    const adopted = { ...(built.adopted ? { adopted: true as const } : {}), ...(built.rebasedFrom ? { rebasedFrom: built.rebasedFrom } : {}) };
     run.finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...digest, ...adopted, tags, durationMs: Date.now() - startedAt, log: built.log });
     run.scheduleChildren(name);
   } catch (err) {

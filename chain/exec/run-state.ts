@@ -8,7 +8,7 @@ import PQueue from 'p-queue';
 import { describeParentNotCurrent, PARENT_NOT_CURRENT } from '../core/current.js';
 import type { StoredImage } from '../core/inputs.js';
 import type { BuiltNode } from '../core/model.js';
-import type { Plan } from '../core/plan.js';
+import { makesImage, type Plan } from '../core/plan.js';
 import { finishedEvent, type BuildObserver, type NodeResult } from './events.js';
 import type { ExecInputs } from './inputs.js';
 import type { Promotion } from './promote.js';
@@ -51,7 +51,7 @@ export class RunState {
     private readonly runNode: (name: string) => Promise<void>,
   ) {
     const { nodes } = inputs.config;
-    this.toBuild = new Set(plan.nodes.filter((planned) => planned.action === 'build' && nodes[planned.name]?.kind === 'built').map((planned) => planned.name));
+    this.toBuild = new Set(plan.nodes.filter((planned) => makesImage(planned.action) && nodes[planned.name]?.kind === 'built').map((planned) => planned.name));
     this.queue = new PQueue({ concurrency: Math.max(1, limits.jobs) });
     this.tierQueues = new Map(Object.entries(limits.tierLimits ?? {}).map(([tier, limit]) => [tier, new PQueue({ concurrency: Math.max(1, limit) })]));
     this.allFinished = new Promise<void>((resolve, reject) => {

@@ -11,6 +11,8 @@ export interface BuiltImage {
   /** repo@sha256:... of the pushed manifest, when published */
   pushed?: string;
   startedOn: string;
+  /** made by rebase: the earlier image (its own layers kept) and the base parent's image it was placed on */
+  rebased?: { from: string; onto: string };
 }
 
 export function provenanceInput(build: NodeBuild, image: BuiltImage): ProvenanceInput {
@@ -58,6 +60,7 @@ export function provenanceInput(build: NodeBuild, image: BuiltImage): Provenance
     startedOn: image.startedOn,
     finishedOn: new Date().toISOString(),
     ...(reason ? { reason } : {}),
+    ...(image.rebased && build.plan.rebase ? { rebase: { ...image.rebased, parent: build.plan.rebase.parent } } : {}),
   };
 }
 

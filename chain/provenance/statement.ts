@@ -40,6 +40,11 @@ export interface ProvenanceInput {
   finishedOn: string;
   /** why this build happened, e.g. a patch cascade's reason */
   reason?: string;
+  /**
+   * made by rebase, not by running its steps: the earlier image whose own layers it keeps and the
+   * base parent's image it placed them on (repo@sha256:... for a manifest, sha256:... for an image ID)
+   */
+  rebase?: { from: string; onto: string; parent: string };
 }
 
 const hex = (digest: string) => digest.replace(/^sha256:/, '');
@@ -74,6 +79,7 @@ export function provenanceStatement(p: ProvenanceInput): Statement {
           ...(p.secrets?.length ? { secrets: [...p.secrets].sort() } : {}),
           ...(p.reason ? { reason: p.reason } : {}),
           ...(p.uncommitted ? { uncommitted: p.uncommitted.files } : {}),
+          ...(p.rebase ? { rebase: { rebasedFrom: p.rebase.from, onto: p.rebase.onto, parent: p.rebase.parent } } : {}),
         },
         internalParameters: { chain: p.chain, fingerprint: p.fingerprint },
         resolvedDependencies: dependencies,

@@ -35,6 +35,8 @@ export interface CustodyLink {
   commit?: string;
   keyid?: string;
   record?: string;
+  /** made by rebase: the earlier image its own layers come from, and the base image they were placed on */
+  rebase?: { from: string; onto: string; parent: string };
 }
 
 export interface Broken {
@@ -60,6 +62,11 @@ const short = (digest: string) => digest.replace(/^sha256:/, '').slice(0, 12);
 /** How to find a recorded parent: by its repo@digest when recorded by manifest digest, else by its image ID. */
 export function dependencyRef(dep: ResourceDescriptor): string {
   return dep.annotations?.digestKind === 'manifest' && dep.uri?.startsWith('pkg:docker/') ? dep.uri.slice('pkg:docker/'.length) : `sha256:${dep.digest?.sha256 ?? ''}`;
+}
+
+function rebaseOf(value: unknown): CustodyLink['rebase'] {
+  const r = value as { rebasedFrom?: unknown; onto?: unknown; parent?: unknown } | undefined;
+  return r && typeof r.rebasedFrom === 'string' && typeof r.onto === 'string' && typeof r.parent === 'string' ? { from: r.rebasedFrom, onto: r.onto, parent: r.parent } : undefined;
 }
 
 export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNode?: string): Promise<VerifyResult> {
@@ -91,6 +98,8 @@ export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNo
     if (node && recordedNode !== node) return fail(`the record is for node ${recordedNode}, not ${node}`);
     const meta = statement.predicate.runDetails.metadata;
     const commit = statement.predicate.buildDefinition.resolvedDependencies?.find((d) => d.digest?.gitCommit)?.digest?.gitCommit;
+    // A rebased image is checked like a built one: its layers start with its (new) base parent's, by construction.
+    const rebase = rebaseOf(statement.predicate.buildDefinition.externalParameters.rebase);
     links.push({
       node: recordedNode,
       owner: String(subject?.annotations?.owner ?? ''),
@@ -101,6 +110,7 @@ export async function verifyLineage(imageRef: string, deps: VerifyDeps, expectNo
       ...(commit ? { commit } : {}),
       keyid: signature.keyid,
       record: record.address,
+      ...(rebase ? { rebase } : {}),
     });
 
     for (const dep of statement.predicate.buildDefinition.resolvedDependencies ?? []) {

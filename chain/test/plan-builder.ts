@@ -21,5 +21,5 @@ export function planOf(edges: Record<string, string[]>, actions: Record<string, 
   );
   const built = nodes.filter((n) => n.kind === 'built');
   const count = (a: Action) => built.filter((n) => n.action === a).length;
-  return { chain: 'acme', storeReachable: true, nodes, waves, summary: { build: count('build'), skip: count('skip'), hold: count('hold'), external: 1, owners: [], byOwner: {} } };
+  return { chain: 'acme', storeReachable: true, nodes, waves, summary: { build: count('build'), rebase: count('rebase'), skip: count('skip'), hold: count('hold'), external: 1, owners: [], byOwner: {} } };
 }

@@ -6,7 +6,7 @@
  * images, else one by one again. Either way the planner sees the same entries for its tags.
  */
 import PQueue from 'p-queue';
-import type { TaggedImage } from '../core/inputs.js';
+import type { BuildRecord, TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, imageRepository, type ChainConfig } from '../core/model.js';
 import { tagEntry, type EngineReader, type TagEntry } from '../adapters/engine.js';
 import { ENGINE_SOCKETS } from '../adapters/engine-http.js';
@@ -36,13 +36,16 @@ export function storeRead(lookups: number, engineImages?: number): StoreRead {
  * Every tag the planner looks up in the local engine (core/current.ts, core/plan.ts): each
  * selected built node's fingerprint tag, and its version tag when it has a version.
  */
-export function lookedUpTags(config: ChainConfig, selected: string[], fingerprints: Record<string, string>): string[] {
+export function lookedUpTags(config: ChainConfig, selected: string[], fingerprints: Record<string, string>, records: Record<string, BuildRecord | undefined> = {}): string[] {
   const tags: string[] = [];
   for (const name of selected) {
     const node = config.nodes[name];
     const fingerprint = fingerprints[name];
     if (node?.kind !== 'built' || fingerprint === undefined) continue;
     tags.push(`${imageRepository(config, name)}:${fingerprintTag(fingerprint)}`);
+    // A node that may be rebased: its last build's image is where a rebase starts from.
+    const last = records[name]?.fingerprint;
+    if (node.rebase && last !== undefined && last !== fingerprint) tags.push(`${imageRepository(config, name)}:${fingerprintTag(last)}`);
     if (node.version !== undefined) tags.push(`${imageRepository(config, name)}:${node.version}`);
   }
   return [...new Set(tags)];

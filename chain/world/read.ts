@@ -9,7 +9,7 @@ import PQueue from 'p-queue';
 import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
-import type { BuildRecord, NodeInputs, Observations, RemoteTagged, StoredImage, StoreObservations } from '../core/inputs.js';
+import type { BuildRecord, NodeInputs, Observations, PreviousImage, RemoteTagged, StoredImage, StoreObservations } from '../core/inputs.js';
 import { Labels, builderOf, fingerprintTag, type ChainConfig } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
 import { lockNodes, readLock } from '../config/lock.js';
@@ -22,6 +22,7 @@ import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
 import { lookedUpTags, readEngineTags } from './engine-store.js';
 import { fromPin, resolveExternal } from './externals.js';
+import { localPrevious, rebaseCandidates, releaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
 
 /** Registry requests at once while observing the chain's images. */
 const REGISTRY_CONCURRENCY = 16;
@@ -103,12 +104,14 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   if (problems.length > 0) throw new ChainError(problems);
   const fingerprints = computeFingerprints(graph, inputs);
   const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
-  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints), deps.provenance.subjects(), deps.storeRead);
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
   for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
-  if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store);
-  return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, notes, ...(head ? { gitHead: head } : {}) };
+  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead);
+  const candidates = rebaseCandidates(config, built, inputs, fingerprints, store, records);
+  const previous = config.registry ? {} : localPrevious(config, candidates, store);
+  if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store, candidates, previous);
+  return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, previous, notes, ...(head ? { gitHead: head } : {}) };
 }
 
 /** Whether the local engine answers (an unreachable store is said once); its tags are read once the fingerprints are known. */
@@ -127,7 +130,15 @@ async function engineStore(engine: EngineReader): Promise<StoreObservations> {
  * its fingerprint label, and whether its attestation is beside it), and where its version tag
  * points. An unreachable registry is said once.
  */
-async function observeRegistry(config: ChainConfig, built: string[], fingerprints: Record<string, string>, clients: WorldDeps['registry'], store: StoreObservations): Promise<void> {
+async function observeRegistry(
+  config: ChainConfig,
+  built: string[],
+  fingerprints: Record<string, string>,
+  clients: WorldDeps['registry'],
+  store: StoreObservations,
+  candidates: RebaseCandidates,
+  previous: Record<string, PreviousImage | undefined>,
+): Promise<void> {
   const { host, prefix } = parseRegistry(config.registry as string);
   const registry = clients(host);
   const tagged: Record<string, RemoteTagged> = {};
@@ -145,6 +156,12 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
         const version = node?.kind === 'built' ? node.version : undefined;
         const release = version !== undefined && tags.includes(version) ? await registry.manifestDigest(repo, version) : undefined;
         if (release) released[name] = release;
+        const key = candidates.keys[name];
+        if (key) {
+          const localId = (fp: string) => store.local.get(`${config.name}/${name}:${fingerprintTag(fp)}`)?.id;
+          const releases = releaseCandidates(tags, version);
+          previous[name] = await remotePrevious(registry, repo, tags, { fingerprints: candidates.fingerprints[name] ?? [], releases, current: fingerprints[name] as string }, key, localId);
+        }
         if (!tags.includes(tag)) return;
         const image = await remoteImage(registry, repo, tag);
         const fingerprint = image?.labels[Labels.fingerprint];
@@ -154,6 +171,7 @@ async function observeRegistry(config: ChainConfig, built: string[], fingerprint
   } catch (err) {
     if (!(err instanceof ChainError)) throw err;
     store.registry = { name: config.registry as string, tagged: {}, released: {} };
+    for (const name of Object.keys(previous)) delete previous[name];
     store.reachable = false;
     if (err.problems[0]) store.problem = err.problems[0].message;
   }

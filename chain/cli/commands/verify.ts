@@ -55,12 +55,17 @@ async function checkPin(node: string, owner: string, image: string, pin: Pin | u
   return { ok: true, links: [link], pinned: `${image} is the image chain.lock pins (${pin.digest.slice(0, 80)}), the one every build of this chain uses` };
 }
 
+const shortRef = (ref: string | undefined) => (ref ?? '').replace(/^(.*@)?sha256:([0-9a-f]{12}).*$/, '$1$2');
+
 function render(result: Verified): string {
   const rows = [['NODE', 'OWNER', 'DIGEST', 'BUILDER', 'BUILT', 'COMMIT', 'SIGNED BY']];
   for (const l of result.links) {
     rows.push([l.node, l.owner, l.digest.slice(7, 19), l.external ? '(external)' : (l.builder ?? ''), l.builtAt ?? '', l.commit?.slice(0, 12) ?? '', l.keyid?.slice(0, 16) ?? '']);
   }
   const lines = [`Chain of custody of ${result.image}, from the image down to its base:`, '', table(rows), ''];
+  const rebased = result.links.filter((l) => l.rebase);
+  for (const l of rebased) lines.push(`${l.node} was rebased (no step run): its own layers from ${shortRef(l.rebase?.from)}, placed on ${l.rebase?.parent} ${shortRef(l.rebase?.onto)}`);
+  if (rebased.length > 0) lines.push('');
   if (result.ok && result.pinned) lines.push(`verified: ${result.pinned}`);
   else if (result.ok) {
     lines.push(`verified: ${result.links.length} links, each signed by a trusted key, about its very image, and built on the parents it names`);

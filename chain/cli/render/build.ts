@@ -32,6 +32,7 @@ function failedStepLines(n: NodeResult, step: NonNullable<NodeResult['failedStep
 function detail(n: NodeResult, displayPath: (p: string) => string): string {
   const took = `(${(n.durationMs / 1000).toFixed(1)}s)`;
   if (n.status === 'built' && n.adopted) return `${n.tags.join(' ')}  adopted: another runner published this fingerprint first (${n.digest ?? n.imageId ?? ''})  ${took}`;
+  if (n.status === 'built' && n.rebasedFrom) return `${n.tags.join(' ')}  rebased from ${n.rebasedFrom.replace(/^(.*@)?sha256:([0-9a-f]{12}).*$/, '$1$2')}  ${took}`;
   if (n.status === 'built') return `${n.tags.join(' ')}  ${took}`;
   if (n.status === 'failed') return `${n.error ?? ''}${n.log ? `  log: ${displayPath(n.log)}` : ''}`;
   return n.blockedBy ? `blocked by ${n.blockedBy}` : (n.held ?? '');

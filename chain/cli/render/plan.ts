@@ -1,6 +1,6 @@
 /** `chain plan` for people: a table by wave with owner, action and the first reason, then a summary. */
 import { describeParentNotCurrent } from '../../core/current.js';
-import type { Plan, PlanNode } from '../../core/plan.js';
+import { makesImage, type Plan, type PlanNode } from '../../core/plan.js';
 import { describeReason } from '../../core/reasons.js';
 import { table } from './table.js';
 
@@ -19,9 +19,9 @@ export function renderPlan(plan: Plan): string {
   const rows: string[][] = [['WAVE', 'NODE', 'TIER', 'OWNER', 'ACTION', 'WHY']];
   for (const node of plan.nodes) rows.push([String(node.wave), node.name, node.tier, node.owner, node.action, why(node)]);
   lines.push(table(rows));
-  const build = plan.nodes.filter((n) => n.action === 'build' || n.action === 'hold');
+  const build = plan.nodes.filter((n) => makesImage(n.action) || n.action === 'hold');
   if (build.length > 0) {
-    lines.push('', 'To rebuild (or held for consent), by owner:');
+    lines.push('', plan.summary.rebase > 0 ? 'To rebuild or rebase (or held for consent), by owner:' : 'To rebuild (or held for consent), by owner:');
     const owners = [...new Set(build.map((n) => n.owner))].sort();
     lines.push(table(owners.map((o) => [o, build.filter((n) => n.owner === o).map((n) => n.name).join(', ')]), '  '));
   }
@@ -32,10 +32,10 @@ export function renderPlan(plan: Plan): string {
 }
 
 export function summaryLine(plan: Plan): string {
-  const { build, skip, hold, owners, missing = 0 } = plan.summary;
+  const { build, rebase, skip, hold, owners, missing = 0 } = plan.summary;
   const held = hold > 0 ? `, ${hold} held for their team's consent` : '';
   const blocked = plan.nodes.filter((n) => n.parentNotCurrent).length;
   const absent = missing > 0 ? ` (--only: ${missing} ancestor${missing > 1 ? 's' : ''} not current${blocked > 0 ? `; ${blocked} named node${blocked > 1 ? 's' : ''} cannot start` : ''})` : '';
-  if (build === 0 && hold === 0) return `Nothing to build: ${skip} up to date.${absent}`;
-  return `${build} to build, ${skip} up to date${held}; owners: ${owners.join(', ')}${absent}`;
+  if (build === 0 && rebase === 0 && hold === 0) return `Nothing to build: ${skip} up to date.${absent}`;
+  return `${build} to build, ${rebase > 0 ? `${rebase} to rebase, ` : ''}${skip} up to date${held}; owners: ${owners.join(', ')}${absent}`;
 }

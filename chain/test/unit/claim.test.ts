@@ -206,7 +206,7 @@ test("an adopted image is the node's: its children build on it", async () => {
     name, tier: 'core', owner: 'ops', kind: name === 'base' ? ('external' as const) : ('built' as const), action: name === 'base' ? ('skip' as const) : ('build' as const),
     wave: 0, parents: graph.parents(name), fingerprint: `fp${name}`, reasons: [], ...(name === 'base' ? { image: { id: 'sha256:base' } } : {}),
   }));
-  const plan: Plan = { chain: 'acme', storeReachable: true, nodes, waves: [], summary: { build: 2, skip: 0, hold: 0, external: 1, owners: [], byOwner: {} } };
+  const plan: Plan = { chain: 'acme', storeReachable: true, nodes, waves: [], summary: { build: 2, rebase: 0, skip: 0, hold: 0, external: 1, owners: [], byOwner: {} } };
   const seen: NodeBuild[] = [];
   const theirs = 'r/acme/core@sha256:theirs';
   const buildNode: BuildNodeFn = async (b) => {

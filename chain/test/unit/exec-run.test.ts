@@ -41,7 +41,7 @@ function planOf(actions: Record<string, Action> = {}, images: Record<string, Sto
     const image = images[name];
     return { name, tier: node.tier, owner: node.owner, kind: node.kind, action, wave: 0, parents: graph.parents(name), fingerprint: `fp${name}`, ...(image ? { image } : {}), reasons: [] };
   });
-  return { chain: 'acme', storeReachable: true, nodes, waves: [], summary: { build: 0, skip: 0, hold: 0, external: 1, owners: [], byOwner: {} } };
+  return { chain: 'acme', storeReachable: true, nodes, waves: [], summary: { build: 0, rebase: 0, skip: 0, hold: 0, external: 1, owners: [], byOwner: {} } };
 }
 
 /** An engine that only tags, pushes and pulls, in memory. */

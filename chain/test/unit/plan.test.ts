@@ -102,11 +102,12 @@ test('nothing built: every built node is never-built, by wave, external skipped'
   assert.equal(Object.fromEntries(p.nodes.map((n) => [n.name, n.parents])), { base: [], core: ['base'], rt: ['core'], web: ['core'], report: ['rt'], site: ['web'] });
   assert.equal(p.summary, {
     build: 5,
+    rebase: 0,
     skip: 0,
     hold: 0,
     external: 1,
     owners: ['data', 'mw', 'ops', 'web'],
-    byOwner: { ops: { build: 1, skip: 0, hold: 0 }, mw: { build: 2, skip: 0, hold: 0 }, data: { build: 1, skip: 0, hold: 0 }, web: { build: 1, skip: 0, hold: 0 } },
+    byOwner: { ops: { build: 1, rebase: 0, skip: 0, hold: 0 }, mw: { build: 2, rebase: 0, skip: 0, hold: 0 }, data: { build: 1, rebase: 0, skip: 0, hold: 0 }, web: { build: 1, rebase: 0, skip: 0, hold: 0 } },
   });
 });
 

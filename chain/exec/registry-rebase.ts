@@ -1,0 +1,66 @@
+/**
+ * Rebase through the registry's API: the earlier image's manifest and config and the new base's
+ * are read (small JSON documents), the base's layer blobs are mounted into the node's repository
+ * from the base's (the registry links them; no bytes move), the own layers are there already (the
+ * earlier image is in the same repository), and only the new config blob and manifest are put.
+ * The manifest goes under the staging tag, as a pushed build's does, and the claim protocol takes
+ * it from there (publish-node.ts). The engine then pulls it by digest for its tests: the only
+ * layers it downloads are the own ones it lacks on top of the new base.
+ */
+import { parseDigestRef, parseImageRef } from '../core/image-ref.js';
+import { fingerprintTag, publishedRepository, STAGING_TAG } from '../core/model.js';
+import type { ImageConfigJson } from '../core/rebase-config.js';
+import { registryDown, sha256Digest, type RegistryClient, type RemoteManifest } from '../adapters/registry.js';
+import type { NodeBuild } from './build-types.js';
+import type { Publish } from './promote.js';
+
+export interface RegistryRebase {
+  /** host/repo@sha256:... of the earlier image */
+  from: string;
+  /** host/repo@sha256:... of the new base */
+  onto: string;
+  configFor: (old: ImageConfigJson, base: ImageConfigJson) => ImageConfigJson;
+}
+
+export async function rebaseInRegistry(build: NodeBuild, publish: Publish, request: RegistryRebase, onLine: (line: string) => void): Promise<{ imageId: string; staged: string }> {
+  const published = publishedRepository(build.inputs.config, build.node.name);
+  if (!published) throw new Error(`rebase: the chain of ${build.node.name} has no registry`);
+  const target = parseImageRef(published).path;
+  const { registry } = publish;
+  const from = parseDigestRef(request.from);
+  const onto = parseDigestRef(request.onto);
+  const [old, base] = await Promise.all([imageAt(registry, from.path, from.digest), imageAt(registry, onto.path, onto.digest)]);
+  const own = build.plan.rebase?.from.baseLayers ?? 0;
+  const oldLayers = old.manifest.json.layers ?? [];
+  const baseLayers = base.manifest.json.layers ?? [];
+  if (oldLayers.length < own) throw new Error(`rebase: ${request.from} has ${oldLayers.length} layers, fewer than its base's ${own}`);
+  const layers = [...baseLayers.map((layer) => ({ layer, source: onto.path })), ...oldLayers.slice(own).map((layer) => ({ layer, source: from.path }))];
+  let mounted = 0;
+  for (const { layer, source } of layers) {
+    if (source === target || (await registry.hasBlob(target, layer.digest))) continue;
+    if (!(await registry.mountBlob(target, layer.digest, source))) throw registryDown(registry.host, `it would not mount ${source}@${layer.digest} into ${target}`);
+    mounted += 1;
+  }
+  const configBytes = Buffer.from(JSON.stringify(request.configFor(old.config, base.config)));
+  const configDescriptor = await registry.putBlob(target, configBytes, old.manifest.json.config?.mediaType ?? 'application/vnd.docker.container.image.v1+json');
+  const manifest = { ...old.manifest.json, config: { ...old.manifest.json.config, ...configDescriptor }, layers: layers.map(({ layer }) => layer) };
+  const bytes = Buffer.from(JSON.stringify(manifest));
+  const digest = await registry.putManifest(target, STAGING_TAG, old.manifest.mediaType, bytes);
+  if (digest !== sha256Digest(bytes)) throw registryDown(registry.host, `it stored the rebased manifest as ${digest}, not as ${sha256Digest(bytes)}`);
+  const staged = `${published}@${digest}`;
+  onLine(`# staged ${staged} (${mounted} layers mounted, config ${configDescriptor.digest} and manifest put)`);
+  const imageId = await build.engine.pull(staged, publish.credentials);
+  if (imageId !== configDescriptor.digest) throw new Error(`rebase: the engine pulled ${staged} as ${imageId}, not ${configDescriptor.digest}`);
+  // The image keeps a tag of its own (the digest alone would leave it dangling for a prune).
+  await build.engine.tag(imageId, published, fingerprintTag(build.plan.fingerprint));
+  return { imageId, staged };
+}
+
+async function imageAt(registry: RegistryClient, repository: string, digest: string): Promise<{ manifest: RemoteManifest; config: ImageConfigJson }> {
+  const manifest = await registry.manifest(repository, digest);
+  const configDigest = manifest?.json.config?.digest;
+  if (!manifest || !configDigest) throw registryDown(registry.host, `${repository}@${digest} is not an image manifest it holds`);
+  const bytes = await registry.blob(repository, configDigest);
+  if (!bytes) throw registryDown(registry.host, `${repository}@${digest} names a config blob ${configDigest} it does not hold`);
+  return { manifest, config: JSON.parse(bytes.toString('utf8')) as ImageConfigJson };
+}

@@ -1,0 +1,103 @@
+// Rebase benchmark (figures, not assertions), on the real engine, side by side in one run: the
+// cascade of 1 core -> 3 middleware -> 12 apps (each node a COPY and a RUN step doing about a
+// second of work, as a real build step does) after a patch of the core, rebuilt vs rebased, without
+// tests and with one test per node. Four chains, identical but for `rebase: true` on the 15 nodes
+// above the core and for `test:`. Each run patches the core, builds the core alone (the same work
+// in every variant: its own files changed, so it is rebuilt), then times `chain build` of the 15
+// descendants (the whole process: start, plan, rebuild or rebase, tests, promotion).
+//   scripts/bench-rebase [runs, default 3]
+import { execFileSync, spawnSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const BASE = process.env.CHAIN_VENDOR_BASE ?? 'vendor/busybox:1.35';
+const RUNS = Number(process.argv[2] ?? 3);
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const seconds = (ms) => `${(ms / 1000).toFixed(2)} s`;
+
+function chain(args, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(process.execPath, [path.join(root, 'dist/chain/main.js'), ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 28 });
+  if (r.status !== 0) throw new Error(`chain ${args.join(' ')} failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+  return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out: r.stdout };
+}
+
+const work = 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'; // about a second of the build's own work
+function makeChain(name, { rebase, tests }) {
+  const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${name}-`));
+  const nodes = [{ name: 'core', tier: 'core', parent: 'base' }];
+  for (let m = 0; m < 3; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parent: 'core' });
+  for (let a = 0; a < 12; a++) nodes.push({ name: `app${a}`, tier: 'app', parent: `mw${a % 3}` });
+  const lines = ['version: 1', `name: ${name}`, 'teams:', '  ops: { members: [ops@x.example] }', 'nodes:', '  base:', '    tier: base', '    owner: ops', `    image: ${BASE}`];
+  for (const n of nodes) {
+    lines.push(`  ${n.name}:`, `    tier: ${n.tier}`, '    owner: ops', `    path: layers/${n.name}`, `    from: ${n.parent}`);
+    const folder = path.join(dir, 'layers', n.name);
+    mkdirSync(folder, { recursive: true });
+    writeFileSync(path.join(folder, 'Dockerfile'), `FROM ${n.parent}\nCOPY data.txt /${n.name}.txt\nRUN ${work}; echo ${n.name} > /built-by-${n.name}\n`);
+    writeFileSync(path.join(folder, 'data.txt'), `${n.name}\n`);
+    const layer = ['version: 1.0.0'];
+    if (rebase && n.name !== 'core') layer.push('rebase: true');
+    if (tests) layer.push('test:', `  - test -s /built-by-${n.name} && test -s /core.txt`);
+    writeFileSync(path.join(folder, 'layer.yaml'), `${layer.join('\n')}\n`);
+  }
+  writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
+  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
+  git('init', '-q');
+  git('add', '-A');
+  git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+  return dir;
+}
+
+function removeImages(name) {
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+}
+
+const variants = [
+  { key: 'rebuilt', rebase: false, tests: false },
+  { key: 'rebased', rebase: true, tests: false },
+  { key: 'rebuilt+tests', rebase: false, tests: true },
+  { key: 'rebased+tests', rebase: true, tests: true },
+].map((v, i) => ({ ...v, name: `benchrb${i}x${process.pid}` }));
+const results = Object.fromEntries(variants.map((v) => [v.key, { wall: [], perNode: [] }]));
+try {
+  for (const v of variants) {
+    v.dir = makeChain(v.name, v);
+    chain(['build'], v.dir); // every image exists before the first patch
+  }
+  for (let run = 1; run <= RUNS; run++) {
+    for (const v of variants) {
+      appendFileSync(path.join(v.dir, 'layers/core/data.txt'), `patch ${run}\n`);
+      chain(['build', 'core'], v.dir); // the patched core: the same work in every variant, not timed
+      const plan = JSON.parse(chain(['plan', '--json'], v.dir).out);
+      const expected = v.rebase ? 'rebase' : 'build';
+      const core = plan.nodes.find((n) => n.name === 'core');
+      if (core.action !== 'skip') throw new Error(`${v.key}: the core is not current after chain build core: ${JSON.stringify(core.reasons)}`);
+      const wrong = plan.nodes.filter((n) => n.kind === 'built' && n.name !== 'core' && n.action !== expected);
+      if (wrong.length > 0) throw new Error(`${v.key}: expected ${expected} for the cascade, got ${wrong.map((n) => `${n.name}:${n.action}`).join(', ')}`);
+      const r = chain(['build', '--json'], v.dir);
+      const summary = JSON.parse(r.out);
+      if (summary.counts.built !== 15) throw new Error(`${v.key}: ${summary.counts.built} built, not 15`);
+      results[v.key].wall.push(r.ms);
+      results[v.key].perNode.push(median(summary.nodes.filter((n) => n.status === 'built').map((n) => n.durationMs)));
+    }
+    console.log(`run ${run}: ${variants.map((v) => `${v.key} ${seconds(results[v.key].wall.at(-1))}`).join(', ')}`);
+  }
+} finally {
+  for (const v of variants) {
+    removeImages(v.name);
+    if (v.dir) rmSync(v.dir, { recursive: true, force: true });
+  }
+}
+
+const m = (key, what = 'wall') => median(results[key][what]);
+console.log('');
+console.log(`1 core -> 3 middleware -> 12 apps, after a patch of the core: chain build of the 15 descendants (median of ${RUNS})`);
+console.log('                      rebuilt     rebased     rebuilt/rebased');
+for (const [label, a, b] of [['excluding tests', 'rebuilt', 'rebased'], ['including tests', 'rebuilt+tests', 'rebased+tests']]) {
+  console.log(`  ${label.padEnd(18)}  ${seconds(m(a)).padEnd(10)}  ${seconds(m(b)).padEnd(10)}  ${(m(a) / m(b)).toFixed(1)}x`);
+  console.log(`    one node (median) ${seconds(m(a, 'perNode')).padEnd(10)}  ${seconds(m(b, 'perNode')).padEnd(10)}  ${(m(a, 'perNode') / m(b, 'perNode')).toFixed(1)}x`);
+}
