@@ -38,8 +38,8 @@ export async function rebaseInRegistry(build: NodeBuild, publish: Publish, reque
   let mounted = 0;
   for (const { layer, source } of layers) {
     if (source === target || (await registry.hasBlob(target, layer.digest))) continue;
-    if (!(await registry.mountBlob(target, layer.digest, source))) throw registryDown(registry.host, `it would not mount ${source}@${layer.digest} into ${target}`);
-    mounted += 1;
+    if (await registry.mountBlob(target, layer.digest, source)) mounted += 1;
+    else await copyBlob(registry, source, target, layer); // a registry that declines mounts (a token without pull on the source)
   }
   const configBytes = Buffer.from(JSON.stringify(request.configFor(old.config, base.config)));
   const configDescriptor = await registry.putBlob(target, configBytes, old.manifest.json.config?.mediaType ?? 'application/vnd.docker.container.image.v1+json');
@@ -67,6 +67,13 @@ function manifestBytes(old: RemoteManifest, config: Descriptor, layers: Descript
   const manifest = { schemaVersion, ...(mediaType !== undefined ? { mediaType } : {}), config: descriptor({ ...old.json.config, ...config }), layers: layers.map(descriptor), ...rest };
   const indented = old.bytes.toString('utf8').startsWith('{\n   "');
   return Buffer.from(indented ? JSON.stringify(manifest, null, 3) : JSON.stringify(manifest));
+}
+
+/** Copies a blob the registry would not mount: read once from the source repository, put once into the target. */
+async function copyBlob(registry: RegistryClient, source: string, target: string, layer: Descriptor): Promise<void> {
+  const bytes = await registry.blob(source, layer.digest);
+  if (!bytes) throw registryDown(registry.host, `${source} does not hold the layer ${layer.digest} its manifest names`);
+  await registry.putBlob(target, bytes, layer.mediaType);
 }
 
 async function imageAt(registry: RegistryClient, repository: string, digest: string): Promise<{ manifest: RemoteManifest; config: ImageConfigJson }> {
