@@ -5,7 +5,7 @@
 // above the core and for `test:`. Each run patches the core, builds the core alone (the same work
 // in every variant: its own files changed, so it is rebuilt), then times `chain build` of the 15
 // descendants (the whole process: start, plan, rebuild or rebase, tests, promotion).
-//   scripts/bench-rebase [runs, default 3]
+//   scripts/bench-rebase [runs, default 3] [iterations of the RUN step's loop, default 150000: about a second]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,8 @@ function chain(args, cwd) {
   return { ms: Number(process.hrtime.bigint() - t0) / 1e6, out: r.stdout };
 }
 
-const work = 'i=0; while [ $i -lt 150000 ]; do i=$((i+1)); done'; // about a second of the build's own work
+const ITERATIONS = Number(process.argv[3] ?? 150000);
+const work = `i=0; while [ $i -lt ${ITERATIONS} ]; do i=$((i+1)); done`; // 150000: about a second of the build's own work on an idle machine
 function makeChain(name, { rebase, tests }) {
   const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${name}-`));
   const nodes = [{ name: 'core', tier: 'core', parent: 'base' }];
@@ -95,7 +96,7 @@ try {
 
 const m = (key, what = 'wall') => median(results[key][what]);
 console.log('');
-console.log(`1 core -> 3 middleware -> 12 apps, after a patch of the core: chain build of the 15 descendants (median of ${RUNS})`);
+console.log(`1 core -> 3 middleware -> 12 apps, after a patch of the core: chain build of the 15 descendants (median of ${RUNS}; RUN loop of ${ITERATIONS})`);
 console.log('                      rebuilt     rebased     rebuilt/rebased');
 for (const [label, a, b] of [['excluding tests', 'rebuilt', 'rebased'], ['including tests', 'rebuilt+tests', 'rebased+tests']]) {
   console.log(`  ${label.padEnd(18)}  ${seconds(m(a)).padEnd(10)}  ${seconds(m(b)).padEnd(10)}  ${(m(a) / m(b)).toFixed(1)}x`);

@@ -1,5 +1,6 @@
 /**
- * Builds one node on the Docker Engine and tries it: rewrite, pack, build (untagged), run its
+ * Builds one node on the Docker Engine and tries it: rewrite, pack, build (untagged; or, when the
+ * plan says rebase, its earlier image's own layers placed on its new base: rebase-node.ts), run its
  * tests, then tag it with its fingerprint, push it and record it (or, when another runner
  * published the same fingerprint first, adopt that runner's image: publish-node.ts). The fingerprint tag is what
  * makes a node up to date, so an image gets it only once its tests pass: a killed or failed run

@@ -10,7 +10,7 @@
 import { parseDigestRef, parseImageRef } from '../core/image-ref.js';
 import { fingerprintTag, publishedRepository, STAGING_TAG } from '../core/model.js';
 import type { ImageConfigJson } from '../core/rebase-config.js';
-import { registryDown, sha256Digest, type RegistryClient, type RemoteManifest } from '../adapters/registry.js';
+import { registryDown, sha256Digest, type Descriptor, type RegistryClient, type RemoteManifest } from '../adapters/registry.js';
 import type { NodeBuild } from './build-types.js';
 import type { Publish } from './promote.js';
 
@@ -38,13 +38,12 @@ export async function rebaseInRegistry(build: NodeBuild, publish: Publish, reque
   let mounted = 0;
   for (const { layer, source } of layers) {
     if (source === target || (await registry.hasBlob(target, layer.digest))) continue;
-    if (!(await registry.mountBlob(target, layer.digest, source))) throw registryDown(registry.host, `it would not mount ${source}@${layer.digest} into ${target}`);
-    mounted += 1;
+    if (await registry.mountBlob(target, layer.digest, source)) mounted += 1;
+    else await copyBlob(registry, source, target, layer); // a registry that declines mounts (a token without pull on the source)
   }
   const configBytes = Buffer.from(JSON.stringify(request.configFor(old.config, base.config)));
   const configDescriptor = await registry.putBlob(target, configBytes, old.manifest.json.config?.mediaType ?? 'application/vnd.docker.container.image.v1+json');
-  const manifest = { ...old.manifest.json, config: { ...old.manifest.json.config, ...configDescriptor }, layers: layers.map(({ layer }) => layer) };
-  const bytes = Buffer.from(JSON.stringify(manifest));
+  const bytes = manifestBytes(old.manifest, configDescriptor, layers.map(({ layer }) => layer));
   const digest = await registry.putManifest(target, STAGING_TAG, old.manifest.mediaType, bytes);
   if (digest !== sha256Digest(bytes)) throw registryDown(registry.host, `it stored the rebased manifest as ${digest}, not as ${sha256Digest(bytes)}`);
   const staged = `${published}@${digest}`;
@@ -54,6 +53,27 @@ export async function rebaseInRegistry(build: NodeBuild, publish: Publish, reque
   // The image keeps a tag of its own (the digest alone would leave it dangling for a prune).
   await build.engine.tag(imageId, published, fingerprintTag(build.plan.fingerprint));
   return { imageId, staged };
+}
+
+/**
+ * The new manifest, written as the engine writes one (distribution's schema2.FromStruct:
+ * json.MarshalIndent with three spaces; descriptors as mediaType, size, digest) when the earlier
+ * manifest was so written: the engine, pushing the image's human tags later, then writes the very
+ * same bytes, and every tag of the image names the one manifest that is attested.
+ */
+function manifestBytes(old: RemoteManifest, config: Descriptor, layers: Descriptor[]): Buffer {
+  const descriptor = ({ mediaType, size, digest, ...rest }: Descriptor) => ({ mediaType, size, digest, ...rest });
+  const { schemaVersion, mediaType, config: _config, layers: _layers, ...rest } = old.json;
+  const manifest = { schemaVersion, ...(mediaType !== undefined ? { mediaType } : {}), config: descriptor({ ...old.json.config, ...config }), layers: layers.map(descriptor), ...rest };
+  const indented = old.bytes.toString('utf8').startsWith('{\n   "');
+  return Buffer.from(indented ? JSON.stringify(manifest, null, 3) : JSON.stringify(manifest));
+}
+
+/** Copies a blob the registry would not mount: read once from the source repository, put once into the target. */
+async function copyBlob(registry: RegistryClient, source: string, target: string, layer: Descriptor): Promise<void> {
+  const bytes = await registry.blob(source, layer.digest);
+  if (!bytes) throw registryDown(registry.host, `${source} does not hold the layer ${layer.digest} its manifest names`);
+  await registry.putBlob(target, bytes, layer.mediaType);
 }
 
 async function imageAt(registry: RegistryClient, repository: string, digest: string): Promise<{ manifest: RemoteManifest; config: ImageConfigJson }> {

@@ -68,8 +68,8 @@ export function releaseCandidates(tags: readonly string[], version: string | und
 
 /**
  * With a registry: the image in the node's repository under a candidate fingerprint (else under
- * a release tag), attested there, with the same own inputs and another fingerprint (what the
- * registry path rebases from, by its manifest).
+ * the fingerprint a release tag's image carries), attested there, with the same own inputs and
+ * another fingerprint (what the registry path rebases from, by its manifest).
  */
 export async function remotePrevious(
   client: RegistryClient,
@@ -79,17 +79,26 @@ export async function remotePrevious(
   key: string,
   localId: (fingerprint: string) => string | undefined,
 ): Promise<PreviousImage | undefined> {
-  const refs = [...candidates.fingerprints.map(fingerprintTag), ...candidates.releases];
-  for (const tag of refs) {
-    if (!tags.includes(tag)) continue;
+  const at = async (fingerprint: string): Promise<PreviousImage | undefined> => {
+    const tag = fingerprintTag(fingerprint);
+    if (fingerprint === candidates.current || !tags.includes(tag)) return undefined;
     const image = await remoteImage(client, repository, tag);
     const rebase = rebaseLabels(image?.labels);
-    const fingerprint = image?.labels[Labels.fingerprint];
-    if (!image || !rebase || !fingerprint || fingerprint === candidates.current) continue;
-    if (rebase.ownInputs !== key || !tags.includes(attestationTag(image.digest))) continue;
+    if (!image || !rebase || image.labels[Labels.fingerprint] !== fingerprint) return undefined;
+    if (rebase.ownInputs !== key || !tags.includes(attestationTag(image.digest))) return undefined;
     // The engine's image of that fingerprint, when it is this very image (its ID is its config's digest).
     const id = localId(fingerprint) === image.id ? image.id : undefined;
     return { ...rebase, fingerprint, image: { ...(id ? { id } : {}), digest: `${client.host}/${repository}@${image.digest}` } };
+  };
+  for (const fingerprint of candidates.fingerprints) {
+    const found = await at(fingerprint);
+    if (found) return found;
+  }
+  // A release tag only names the fingerprint: the image attested is the one under its fingerprint tag.
+  for (const tag of candidates.releases) {
+    const fingerprint = tags.includes(tag) ? (await remoteImage(client, repository, tag))?.labels[Labels.fingerprint] : undefined;
+    const found = fingerprint ? await at(fingerprint) : undefined;
+    if (found) return found;
   }
   return undefined;
 }

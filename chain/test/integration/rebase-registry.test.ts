@@ -55,6 +55,7 @@ it('after a patch of the core, site is rebased in the registry: mounted, not pus
   const httpdLayers = httpd?.json.layers?.map((l) => l.digest) ?? [];
   assert.equal(manifest?.json.layers?.slice(0, httpdLayers.length).map((l) => l.digest), httpdLayers);
   assert.is(manifest?.digest, site?.digest?.split('@')[1]);
+  assert.is((await client.manifest(`${chain.name}/site`, '1.0.1'))?.digest, manifest?.digest, 'its version tag holds the very manifest attested');
 
   const image = `${chain.name}/site:1.0.1`;
   assert.match(steps.run(image, 'cat /etc/motd'), /patched: CVE-2026-0002/);
@@ -74,7 +75,7 @@ it('a fresh runner (no state folder, an engine without the chain images) finds t
   rmSync(path.join(chain.dir, '.chain'), { recursive: true, force: true });
   await removeChainImages(engine, chain.name);
   const plan = await steps.plan();
-  assert.is(actionsOf(plan).site, 'rebase');
+  assert.is(actionsOf(plan).site, 'rebase', JSON.stringify(plan.nodes.map((n) => [n.name, n.action, n.reasons])));
   assert.match(JSON.stringify(plan.nodes.find((n) => n.name === 'site')?.rebase?.from.image.digest), new RegExp(`${chain.name}/site@sha256:`));
   const { code, err } = await steps.build();
   assert.is(code, 0, err);

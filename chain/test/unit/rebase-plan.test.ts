@@ -10,6 +10,7 @@ import { rebaseLabels } from '../../core/rebase.js';
 import { describeReason } from '../../core/reasons.js';
 import { planPipeline, ENGINE_LIMITS } from '../../core/pipeline.js';
 import { releaseCandidates } from '../../world/previous.js';
+import { rebasedConfig } from '../../core/rebase-config.js';
 
 function built(name: string, tier: string, from: string[], extra: Partial<BuiltNode> = {}): BuiltNode {
   return { kind: 'built', name, tier, owner: 'ops', from: from.map((node) => ({ node })), path: `layers/${name}`, dockerfile: 'Dockerfile', version: '1.0.0', args: {}, secretArgs: [], test: [], ...extra };
@@ -137,6 +138,22 @@ test('a fresh runner looks at the release tags: the version tag, and the highest
   assert.equal(releaseCandidates(tags, '1.0.1'), ['1.0.1', '1.0.0']);
   assert.equal(releaseCandidates(tags, '0.1.0'), []);
   assert.equal(releaseCandidates(tags, undefined), []);
+});
+
+test("the rebased config: the new base's layers and history, then the image's own; chain's labels replaced, the team's kept", () => {
+  const old = {
+    architecture: 'amd64', created: '2026-01-01T00:00:00Z',
+    config: { Env: ['PATH=/bin'], User: '10001', Labels: { 'dev.chain.fingerprint': 'old', 'org.opencontainers.image.revision': 'abc', 'org.opencontainers.image.authors': 'web', team: 'kept' } },
+    rootfs: { type: 'layers', diff_ids: ['sha256:b1', 'sha256:b2', 'sha256:o1', 'sha256:o2'] },
+    history: [{ created_by: 'base 1' }, { created_by: 'base 2', empty_layer: true }, { created_by: 'base 3' }, { created_by: 'own 1' }, { created_by: 'own 2' }],
+  };
+  const base = { rootfs: { type: 'layers', diff_ids: ['sha256:n1', 'sha256:n2', 'sha256:n3'] }, history: [{ created_by: 'new 1' }, { created_by: 'new 2' }, { created_by: 'new 3' }] };
+  const made = rebasedConfig(old, base, { baseLayers: 2, baseHistory: 3 }, { 'dev.chain.fingerprint': 'new', 'dev.chain.base-layers': '3' });
+  assert.equal(made.rootfs?.diff_ids, ['sha256:n1', 'sha256:n2', 'sha256:n3', 'sha256:o1', 'sha256:o2']);
+  assert.equal(made.history?.map((h) => h.created_by), ['new 1', 'new 2', 'new 3', 'own 1', 'own 2']);
+  assert.equal(made.config?.Labels, { 'dev.chain.base-layers': '3', 'dev.chain.fingerprint': 'new', 'org.opencontainers.image.authors': 'web', team: 'kept' });
+  assert.equal([made.config?.Env, made.config?.User, made.created, made.architecture], [['PATH=/bin'], '10001', '2026-01-01T00:00:00Z', 'amd64']);
+  assert.throws(() => rebasedConfig(old, base, { baseLayers: 5, baseHistory: 3 }, {}), /fewer than its base's 5/);
 });
 
 test.run();
