@@ -77,7 +77,9 @@ export class HttpEngineReader implements EngineReader {
 
   /** One GET; the body of a 2xx answer, else an EngineHttpError; a failed connection: E_ENGINE_UNREACHABLE. */
   private get(path: string): Promise<string> {
-    const where = this.endpoint.kind === 'unix' ? { socketPath: this.endpoint.socketPath } : { host: this.endpoint.host, port: this.endpoint.port };
+    // servername '': no TLS here, and Node's agent would otherwise test the host name against its IPv6
+    // pattern on the first request (about 10 ms to compile).
+    const where = this.endpoint.kind === 'unix' ? { socketPath: this.endpoint.socketPath, servername: '' } : { host: this.endpoint.host, port: this.endpoint.port, servername: '' };
     return engineCall(
       () =>
         new Promise<string>((resolve, reject) => {

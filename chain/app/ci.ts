@@ -47,7 +47,7 @@ export async function planCi(deps: AppDeps, file: string, request: CiRequest): P
   }
   // With --all every built node is a job whatever the registry holds: it is not asked.
   const planned = request.all ? { ...loaded, config: { ...loaded.config, registry: undefined } } : loaded;
-  const { plan, world } = await planLoaded(deps, planned, { targets: request.targets, ...(request.since ? { since: request.since } : {}) }, gitRead);
+  const { plan, world } = await planLoaded(deps, planned, { targets: request.targets, ...(request.since ? { since: request.since } : {}) }, { git: gitRead });
   const under = await prefix;
   const relative = under === undefined ? undefined : `${under}${path.basename(file)}`;
   return {

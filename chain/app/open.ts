@@ -6,6 +6,7 @@ import { readChain, type ChainSpec } from '../config/read.js';
 import { resolveChain, type LoadedChain } from '../config/resolve.js';
 import { rawLockNodes, readLock } from '../config/lock.js';
 import { fetchSources } from '../adapters/sources.js';
+import { DockerfileCache } from '../adapters/dockerfile-cache.js';
 import type { Builder, ChainConfig } from '../core/model.js';
 
 export interface OpenOptions {
@@ -27,7 +28,11 @@ export async function openChain(file: string, options: OpenOptions = {}): Promis
   // What the selection needs (git's answer to --since) runs while chain.yaml is parsed.
   await ready;
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};
-  return resolveChain(spec, checkouts, select);
+  const infos = DockerfileCache.open(spec.root);
+  const loaded = resolveChain(spec, checkouts, select, infos);
+  // Only a chain that loads is remembered: a refused input leaves the state folder as it was.
+  infos?.save();
+  return loaded;
 }
 
 /** Phase 1; when chain.yaml fails its schema, the graph's problems that can still be found are reported with it. */

@@ -11,7 +11,7 @@ import type { LoadedChain } from '../config/resolve.js';
 import type { Engine } from '../adapters/engine.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';
-import { readWorld, startGitRead, type GitFacts, type World } from '../world/read.js';
+import { readWorld, startEngineRead, startGitRead, turn, type World, type WorldReads } from '../world/read.js';
 import type { AppDeps } from './deps.js';
 import { contextNotes, refusePrivateKeys } from './contexts.js';
 import { openChain } from './open.js';
@@ -43,7 +43,13 @@ export interface Planned {
 export async function planFile(deps: AppDeps, file: string, request: PlanRequest): Promise<Planned> {
   const repo = deps.git(path.dirname(file));
   const builder = request.builder ? { builder: request.builder } : {};
-  if (request.since === undefined && request.targets.length === 0) return planLoaded(deps, await openChain(file, builder), request, startGitRead(repo));
+  // The engine and git answer while chain.yaml and the folders are read.
+  const store = startEngineRead(await deps.engine());
+  if (request.since === undefined && request.targets.length === 0) {
+    const git = startGitRead(repo);
+    await turn();
+    return planLoaded(deps, await openChain(file, builder), request, { git, store });
+  }
   let changes: Changes | undefined;
   let since: Since | undefined;
   let selected: string[] = [];
@@ -59,7 +65,7 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
   const loaded = await openChain(file, { ...builder, select, ...(ready ? { ready } : {}) });
   // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
   const folders = selected.flatMap((name) => builtPath(loaded.config, name));
-  return planLoaded(deps, loaded, request, startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), since);
+  return planLoaded(deps, loaded, request, { git: startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), store }, since);
 }
 
 /** Beyond this many folders, git reads its whole index (a command line has a length limit). */
@@ -73,14 +79,14 @@ function builtPath(config: ChainConfig, name: string): string[] {
 type Since = { ref: string; touched: Map<string, string[]> };
 
 /** Plans an opened chain (`chain patch --dry-run` plans one with new versions in memory). */
-export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: PlanRequest, gitRead: Promise<GitFacts>, knownSince?: Since): Promise<Planned> {
+export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: PlanRequest, reads: WorldReads, knownSince?: Since): Promise<Planned> {
   checkRequest(loaded.config, request);
   const engine = await deps.engine();
   const state = new StateStore(loaded.config.root);
   const graph = chainGraph(loaded.config);
   const since = knownSince ?? (request.since ? await changesSince(deps, loaded, request.since) : undefined);
   const selected = selectNodes(graph, request.targets, since?.touched.keys(), request.only);
-  const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, gitRead);
+  const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, reads);
   refusePrivateKeys(world);
   for (const note of [...world.notes, ...contextNotes(world)]) deps.note(note);
   const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);

@@ -2,7 +2,7 @@
 import path from 'node:path';
 import semver from 'semver';
 import { problem, type Location, type Problem } from '../core/errors.js';
-import { readDockerfile, type DockerfileInfo } from '../core/dockerfile.js';
+import { readDockerfile, type DockerfileInfo, type DockerfileInfos } from '../core/dockerfile.js';
 import { DEFAULT_TEST_LIMITS, MIN_TEST_MEMORY, parseBytes, type TestLimits } from '../core/test-limits.js';
 import { builderOf, type BuiltNode, type ChainNode, type Checkout, type ParentRef } from '../core/model.js';
 import { mergeLayer, type LayerKeys } from './layer.js';
@@ -24,6 +24,8 @@ export interface NodeContext {
   listings: Listings;
   checkouts: Readonly<Record<string, Checkout>>;
   problems: Problem[];
+  /** readings remembered from earlier runs, when the caller keeps them */
+  infos?: DockerfileInfos;
 }
 
 /**
@@ -82,7 +84,7 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep
   // A folder, a FIFO or a device is refused (E_NOT_A_FILE), never read.
   const text = readTextInto(dockerfileAbs, 'E_DOCKERFILE_MISSING', 'Dockerfile', c.problems);
   if (text === undefined) return undefined;
-  const info = readDockerfile(text);
+  const info = c.infos ? c.infos.read(text) : readDockerfile(text);
   checkSecretArgs(name, merged, info, () => keyAt('secretArgs'), c.problems);
   const test = merged.test === undefined ? [] : Array.isArray(merged.test) ? merged.test : [merged.test];
   const node: BuiltNode = {

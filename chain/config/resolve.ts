@@ -7,6 +7,7 @@ import path from 'node:path';
 import { ChainError, problem, type Problem } from '../core/errors.js';
 import { DEFAULT_TIERS, type ChainConfig, type ChainNode, type Team } from '../core/model.js';
 import type { Checkout } from '../core/model.js';
+import type { DockerfileInfos } from '../core/dockerfile.js';
 import { Listings } from './listing.js';
 import { resolveNode, type NodeDockerfile } from './node.js';
 import type { ChainSpec } from './read.js';
@@ -29,8 +30,9 @@ export interface LoadedChain {
  * @param select when given, chooses from the chain as chain.yaml alone says it the nodes whose
  *   folders are read and checked (a plan's nodes); every other node stays as chain.yaml says it
  *   (`unread`), so that a plan costs what it covers
+ * @param infos where Dockerfiles are read (readings remembered across runs); readDockerfile when not given
  */
-export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string, Checkout>> = {}, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>): LoadedChain {
+export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string, Checkout>> = {}, select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>, infos?: DockerfileInfos): LoadedChain {
   const { raw, root, source } = spec;
   const problems: Problem[] = [];
   // Maps without a prototype: a reference to 'constructor' or 'toString' finds nothing, as it should.
@@ -46,7 +48,7 @@ export function resolveChain(spec: ChainSpec, checkouts: Readonly<Record<string,
   const nodes: Record<string, ChainNode> = Object.create(null);
   const dockerfiles: Record<string, NodeDockerfile> = Object.create(null);
   const listings = new Listings();
-  const context = { spec, realRoot: listings.real(root), checkouts, problems, listings };
+  const context = { spec, realRoot: listings.real(root), checkouts, problems, listings, ...(infos ? { infos } : {}) };
   for (const [name, rawNode] of Object.entries(raw.nodes)) {
     if (reservedName(name, ['nodes', name], source, problems)) continue;
     const resolved = resolveNode(name, rawNode, context, select === undefined);

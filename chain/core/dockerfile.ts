@@ -47,6 +47,11 @@ export interface DockerfileInfo {
   stageCount: number;
 }
 
+/** Where readings of Dockerfiles come from: readDockerfile's, or the same remembered from an earlier run. */
+export interface DockerfileInfos {
+  read(text: string): DockerfileInfo;
+}
+
 export function readDockerfile(text: string): DockerfileInfo {
   const dockerfile = DockerfileParser.parse(text);
   const offsets = lineOffsets(text);

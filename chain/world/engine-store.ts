@@ -51,9 +51,20 @@ export function lookedUpTags(config: ChainConfig, selected: string[], fingerprin
   return [...new Set(tags)];
 }
 
-/** The entries of the chain's tags the planner looks up, with custody; `how` forces a way (tests, benchmarks). */
-export async function readEngineTags(engine: EngineReader, chain: string, tags: string[], attested: ReadonlySet<string>, how?: 'list' | 'inspect'): Promise<Map<string, TaggedImage>> {
-  let way: StoreRead = how ?? storeRead(tags.length);
+/**
+ * The engine's image count, asked early when `built` nodes may need more lookups than a few (a
+ * fingerprint and a version tag each); undefined when they cannot, or when the engine does not say.
+ */
+export function startImageCount(engine: EngineReader, built: number): Promise<number | undefined> | undefined {
+  return 2 * built > FEW_LOOKUPS ? engine.imageCount().catch(() => undefined) : undefined;
+}
+
+/**
+ * The entries of the chain's tags the planner looks up, with custody; `how` forces a way (tests,
+ * benchmarks); `count` is the engine's image count when it was asked already (startImageCount).
+ */
+export async function readEngineTags(engine: EngineReader, chain: string, tags: string[], attested: ReadonlySet<string>, how?: 'list' | 'inspect', count?: number): Promise<Map<string, TaggedImage>> {
+  let way: StoreRead = how ?? storeRead(tags.length, count);
   if (way === 'count-first') way = storeRead(tags.length, await engine.imageCount());
   const found = way === 'list' ? await engine.imagesByTag(chain) : await inspectTags(engine, chain, tags);
   const local = new Map<string, TaggedImage>();

@@ -20,8 +20,8 @@ import type { EngineReader } from '../adapters/engine.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
-import { lookedUpTags, readEngineTags } from './engine-store.js';
-import { fromPin, resolveExternal } from './externals.js';
+import { lookedUpTags, readEngineTags, startImageCount } from './engine-store.js';
+import { fromPin, resolveExternal, type ResolvedExternal } from './externals.js';
 import { localPrevious, rebaseCandidates, releaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
 
 /** Registry requests at once while observing the chain's images. */
@@ -64,50 +64,79 @@ export function startGitRead(repo: GitRepo, paths?: string[]): Promise<GitFacts>
   return repo.facts(paths);
 }
 
+/** What the world waits on outside this process, started early so that it runs while the chain loads. */
+export interface WorldReads {
+  git: Promise<GitFacts>;
+  /** whether the engine answers (startEngineRead); asked by readWorld when not given */
+  store?: Promise<StoreObservations>;
+}
+
+/** Starts asking whether the engine answers; never rejects on an unreachable engine, which is an observation. */
+export function startEngineRead(engine: EngineReader): Promise<StoreObservations> {
+  const store = engineStore(engine);
+  store.catch(() => undefined); // awaited later; until then a failure must not count as unhandled
+  return store;
+}
+
+/** One turn of the event loop: requests just started are written before the synchronous work that follows. */
+export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 /** Reads what the planner needs about the selected nodes (the targets and their ancestors). */
-export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected: string[], deps: WorldDeps, gitRead: Promise<GitFacts>): Promise<World> {
+export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected: string[], deps: WorldDeps, reads: WorldReads): Promise<World> {
   const { config } = loaded;
-  const { index, head } = await gitRead;
+  const storeRead = reads.store ?? startEngineRead(deps.engine);
+  const { index, head } = await reads.git;
+  const store = await storeRead;
   const notes: string[] = [];
   const lock = readLock(config.root, lockNodes(config), notes);
-  const store = await engineStore(deps.engine);
+  const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
+  // Asked now, answered while the folders are walked: the engine's image count (when the tags to
+  // look up may be many) and the external images.
+  const count = store.reachable && deps.storeRead === undefined ? startImageCount(deps.engine, built.length) : undefined;
+  const externalReads = selected.flatMap((name) => {
+    const node = config.nodes[name];
+    if (node?.kind !== 'external') return [];
+    // Pinned in chain.lock: the pin decides, whatever the tag points to now.
+    const pin = lock?.externals[name];
+    const resolved = pin && pin.image === node.image ? fromPin(pin, deps.engine, store.reachable) : store.reachable ? resolveExternal(node.image, deps) : Promise.resolve<ResolvedExternal>({ kind: 'unresolved' });
+    resolved.catch(() => undefined);
+    return [{ name, image: node.image, resolved }];
+  });
+  if (count || externalReads.length > 0) await turn();
 
   const snapshots: Record<string, ContextSnapshot> = {};
   const inputs: Record<string, NodeInputs> = {};
   const externals: Record<string, StoredImage> = {};
   const problems: Problem[] = [];
-  for (const name of selected) {
+  for (const name of built) {
     const node = config.nodes[name];
-    if (node?.kind === 'built') {
-      // Every context's problems (an unreadable file, a bad .dockerignore pattern) are told together.
-      const snapshot = snapshotOrProblems(config.root, node.path, node.dockerfile, index, problems, loaded.listings.known(path.join(config.root, node.path)));
-      if (!snapshot) continue;
-      snapshots[name] = snapshot;
-      inputs[name] = {
-        kind: 'built',
-        files: snapshot.files,
-        dockerfile: node.dockerfile,
-        args: Object.fromEntries(Object.entries(node.args).map(([k, v]) => [k, sha256(v)])),
-        ...(node.version !== undefined ? { version: node.version } : {}),
-        ...(builderOf(config, node) === 'buildkit' ? { builder: 'buildkit' as const } : {}),
-        ...(node.secrets ? { secrets: Object.keys(node.secrets).sort() } : {}),
-      };
-    } else if (node?.kind === 'external') {
-      // Pinned in chain.lock: the pin decides, whatever the tag points to now.
-      const pin = lock?.externals[name];
-      const resolved = pin && pin.image === node.image ? await fromPin(pin, deps.engine, store.reachable) : store.reachable ? await resolveExternal(node.image, deps) : { kind: 'unresolved' as const };
-      if (resolved.stored) externals[name] = resolved.stored;
-      inputs[name] = { kind: 'external', image: node.image, ...(resolved.digest ? { digest: resolved.digest } : {}), digestKind: resolved.kind };
-    }
+    if (node?.kind !== 'built') continue;
+    // Every context's problems (an unreadable file, a bad .dockerignore pattern) are told together.
+    const snapshot = snapshotOrProblems(config.root, node.path, node.dockerfile, index, problems, loaded.listings.known(path.join(config.root, node.path)));
+    if (!snapshot) continue;
+    snapshots[name] = snapshot;
+    inputs[name] = {
+      kind: 'built',
+      files: snapshot.files,
+      dockerfile: node.dockerfile,
+      args: Object.fromEntries(Object.entries(node.args).map(([k, v]) => [k, sha256(v)])),
+      ...(node.version !== undefined ? { version: node.version } : {}),
+      ...(builderOf(config, node) === 'buildkit' ? { builder: 'buildkit' as const } : {}),
+      ...(node.secrets ? { secrets: Object.keys(node.secrets).sort() } : {}),
+    };
+  }
+  for (const { name, image, resolved } of externalReads) {
+    const { stored, digest, kind } = await resolved;
+    if (stored) externals[name] = stored;
+    inputs[name] = { kind: 'external', image, ...(digest ? { digest } : {}), digestKind: kind };
   }
 
   if (problems.length > 0) throw new ChainError(problems);
   const fingerprints = computeFingerprints(graph, inputs);
-  const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
   const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
   for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
-  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead);
+  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead, await count);
   const candidates = rebaseCandidates(config, built, inputs, fingerprints, store, records);
   const previous = config.registry ? {} : localPrevious(config, candidates, store);
   if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store, candidates, previous);

@@ -37,7 +37,7 @@ export const command: Command<PatchResult> = {
       const nodes: Record<string, ChainNode> = Object.fromEntries(
         Object.entries(loaded.config.nodes).map(([name, n]) => [name, n.kind === 'built' && versions[name] ? { ...n, version: versions[name] } : n]),
       );
-      const { plan } = await planLoaded(deps, { ...loaded, config: { ...loaded.config, nodes } }, { targets: [] }, startGitRead(deps.git(loaded.config.root)));
+      const { plan } = await planLoaded(deps, { ...loaded, config: { ...loaded.config, nodes } }, { targets: [] }, { git: startGitRead(deps.git(loaded.config.root)) });
       return { data: { level, reason, ...result, plan } };
     }
     // The cascade's record first: a state folder that cannot be written stops the patch before any layer.yaml changes.

@@ -32,7 +32,7 @@ async function observe(reader: EngineReader, how: 'list' | 'inspect') {
   const graph = chainGraph(loaded.config);
   const selected = selectNodes(graph, []);
   const deps = { engine: reader, state: new StateStore(dir), provenance: new ProvenanceStore(dir), registry: registryClients(() => undefined), storeRead: how };
-  const world = await readWorld(loaded, graph, selected, deps, startGitRead(new GitRepo(dir)));
+  const world = await readWorld(loaded, graph, selected, deps, { git: startGitRead(new GitRepo(dir)) });
   const tags = lookedUpTags(loaded.config, selected, world.fingerprints);
   const local = Object.fromEntries(tags.map((t) => [t, world.store.local.get(t)]));
   const plan = assemblePlan({ ...world, chain: loaded.config, targets: [], force: new Set() });
