@@ -4,8 +4,11 @@
 // graph, committed to a temporary git repository). Turborepo is installed from npm into a
 // temporary folder. Scenarios: the full plan with nothing built; one file changed in a middleware
 // node (`chain plan --since HEAD^1` vs `turbo run build --dry=json --filter=...[HEAD^1]`); git's own
-// floor for each (`ls-files -s`, `diff --name-only`). `--lint` adds `chain lint --json`.
-//   scripts/bench-plan [N...] [--runs K] [--lint] [--no-turbo]
+// floor for each (`ls-files -s`, `diff --name-only`). `--lint` adds `chain lint --json`. `--built`
+// builds every node (`chain build`, on the local vendor base; minutes at 1,000 nodes) and adds the
+// full plan of the built chain; the images are removed afterwards (only this run's: the chain's name
+// is unique to it).
+//   scripts/bench-plan [N...] [--runs K] [--lint] [--built] [--no-turbo]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +23,7 @@ const flag = (name) => argv.includes(name);
 const runs = Number(argv[argv.indexOf('--runs') + 1]) || 3;
 const sizes = argv.filter((a, i) => /^\d+$/.test(a) && argv[i - 1] !== '--runs').map(Number);
 const chainBin = process.env.CHAIN_BIN ?? path.join(root, 'dist/chain.mjs');
+const VENDOR_BASE = process.env.CHAIN_VENDOR_BASE ?? 'vendor/busybox:1.35';
 
 function timed(cmd, args, cwd, ok = [0]) {
   const t0 = process.hrtime.bigint();
@@ -43,6 +47,12 @@ function installTurbo() {
   return { dir, bin: path.join(dir, 'node_modules/.bin/turbo') };
 }
 
+/** This run's images, by the chain's label: the engine is shared, nothing else is touched. */
+function removeImages(name) {
+  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+}
+
 const ms = (r) => (r ? `${Math.round(r.ms)} ms` : '-');
 const mb = (r) => (r?.rss ? `${Math.round(r.rss)} MB` : '');
 const ratio = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(2)}x` : '-');
@@ -56,7 +66,8 @@ try {
   for (const n of sizes.length > 0 ? sizes : [1000, 5000, 10000]) {
     const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${n}-`));
     try {
-      generate(n, dir, { turbo: true });
+      const name = `bench${n}x${process.pid}`;
+      generate(n, dir, { turbo: true, name, ...(flag('--built') ? { base: () => VENDOR_BASE } : {}) });
       if (flag('--lint')) {
         mkdirSync(path.join(dir, 'policies'));
         writeFileSync(path.join(dir, 'policies', 'supply-chain.yaml'), readFileSync(path.join(root, 'policies', 'supply-chain.yaml'), 'utf8'));
@@ -80,6 +91,17 @@ try {
       const diff = median(() => timed('git', ['diff', '--name-only', 'HEAD^1'], dir));
       const selected = JSON.parse(since.stdout).nodes.length;
       row([`one file changed (${selected} nodes planned)`, n, ms(since), mb(since), ms(turboSince), ratio(since, turboSince), `diff --name-only ${ms(diff)}`]);
+
+      if (flag('--built')) {
+        try {
+          const built = chain(['build', '--json'], dir);
+          const plan = median(() => chain(['plan', '--json'], dir));
+          const current = JSON.parse(plan.stdout).nodes.filter((node) => node.action === 'skip').length;
+          row([`full plan, every image built (${current} nodes current; the build took ${Math.round(built.ms / 1000)} s)`, n, ms(plan), mb(plan), ms(turboFull), ratio(plan, turboFull), '']);
+        } finally {
+          removeImages(name);
+        }
+      }
 
       if (flag('--lint')) {
         const lint = median(() => chain(['lint', '--json'], dir, [0, 1]));

@@ -44,8 +44,8 @@ export function lookedUpTags(config: ChainConfig, selected: string[], fingerprin
     if (node?.kind !== 'built' || fingerprint === undefined) continue;
     tags.push(`${imageRepository(config, name)}:${fingerprintTag(fingerprint)}`);
     // A node that may be rebased: its last build's image is where a rebase starts from.
-    const last = records[name]?.fingerprint;
-    if (node.rebase && last !== undefined && last !== fingerprint) tags.push(`${imageRepository(config, name)}:${fingerprintTag(last)}`);
+    const last = node.rebase ? records[name]?.fingerprint : undefined;
+    if (last !== undefined && last !== fingerprint) tags.push(`${imageRepository(config, name)}:${fingerprintTag(last)}`);
     if (node.version !== undefined) tags.push(`${imageRepository(config, name)}:${node.version}`);
   }
   return [...new Set(tags)];

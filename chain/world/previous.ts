@@ -4,7 +4,7 @@
  * fingerprint tag. The planner decides whether to rebase from it (core/rebase.ts).
  */
 import { ownInputsKey } from '../core/fingerprint.js';
-import type { BuildRecord, BuiltInputs, NodeInputs, PreviousImage, StoreObservations } from '../core/inputs.js';
+import type { BuildRecord, BuiltInputs, NodeInputs, PreviousImage, StoreObservations, TaggedImage } from '../core/inputs.js';
 import semver from 'semver';
 import { Labels, fingerprintTag, imageRepository, type ChainConfig } from '../core/model.js';
 import { rebaseLabels } from '../core/rebase.js';
@@ -21,6 +21,7 @@ export interface RebaseCandidates {
 /** The nodes that declare rebase, their own-inputs keys, and the earlier fingerprints worth looking at. */
 export function rebaseCandidates(config: ChainConfig, built: string[], inputs: Record<string, NodeInputs>, fingerprints: Record<string, string>, store: StoreObservations, records: Record<string, BuildRecord | undefined>): RebaseCandidates {
   const out: RebaseCandidates = { keys: {}, fingerprints: {} };
+  let tagged: [string, TaggedImage][] | undefined; // sorted once, when a node declares rebase
   for (const name of built) {
     const node = config.nodes[name];
     const current = inputs[name];
@@ -31,7 +32,8 @@ export function rebaseCandidates(config: ChainConfig, built: string[], inputs: R
     const found = new Set<string>();
     const record = records[name];
     if (record && record.fingerprint !== fingerprints[name]) found.add(record.fingerprint);
-    for (const [tag, image] of [...store.local].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    tagged ??= [...store.local].sort(([a], [b]) => (a < b ? -1 : 1));
+    for (const [tag, image] of tagged) {
       if (!tag.startsWith(prefix) || image.rebase?.ownInputs !== key || !image.fingerprint) continue;
       if (image.fingerprint !== fingerprints[name] && tag === `${prefix.slice(0, -3)}:${fingerprintTag(image.fingerprint)}`) found.add(image.fingerprint);
     }

@@ -133,14 +133,34 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
 
   if (problems.length > 0) throw new ChainError(problems);
   const fingerprints = computeFingerprints(graph, inputs);
-  const records: Record<string, BuildRecord | undefined> = {};
   const recorded = deps.state.recordedNodes();
-  for (const name of built) if (recorded.has(name)) records[name] = deps.state.readRecord(name);
+  const records = lazyRecords(built.filter((name) => recorded.has(name)), (name) => deps.state.readRecord(name));
   if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead, await count);
   const candidates = rebaseCandidates(config, built, inputs, fingerprints, store, records);
   const previous = config.registry ? {} : localPrevious(config, candidates, store);
   if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store, candidates, previous);
   return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, previous, notes, ...(head ? { gitHead: head } : {}) };
+}
+
+/**
+ * The nodes' last build records, each read (and its seal checked) when first asked for: the
+ * planner asks only about nodes it must explain (not current) and nodes that may be rebased, so a
+ * plan of a built chain reads none of the others' records.
+ */
+function lazyRecords(names: string[], read: (name: string) => BuildRecord | undefined): Record<string, BuildRecord | undefined> {
+  const records: Record<string, BuildRecord | undefined> = {};
+  for (const name of names) {
+    Object.defineProperty(records, name, {
+      enumerable: true,
+      configurable: true,
+      get: () => {
+        const record = read(name);
+        Object.defineProperty(records, name, { value: record, enumerable: true, writable: false, configurable: false });
+        return record;
+      },
+    });
+  }
+  return records;
 }
 
 /** Whether the local engine answers (an unreachable store is said once); its tags are read once the fingerprints are known. */
