@@ -5,7 +5,7 @@
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import tar from 'tar-fs';
-import type { ContextSnapshot } from './context.js';
+import { sends, type ContextSnapshot } from './context.js';
 
 /**
  * Packs the snapshot's entries, plus its FIFOs and devices as empty entries and extra generated
@@ -13,7 +13,7 @@ import type { ContextSnapshot } from './context.js';
  */
 export function packContext(contextAbs: string, snapshot: ContextSnapshot, extra: Record<string, string>): Readable {
   const pack = tar.pack(contextAbs, {
-    ignore: (name) => !snapshot.entries.has(path.relative(contextAbs, name).split(path.sep).join('/')),
+    ignore: (name) => !sends(snapshot, path.relative(contextAbs, name).split(path.sep).join('/')),
     finalize: false,
     finish: (p) => {
       for (const s of snapshot.specials) p.entry({ name: s.path, type: s.kind, mode: s.mode, devmajor: s.devmajor, devminor: s.devminor, size: 0 });

@@ -22,8 +22,8 @@ export type SpecialKind = 'fifo' | 'character-device' | 'block-device';
 export interface ContextSnapshot {
   /** file path relative to the context -> "<git mode> <git blob sha1>" (a FIFO or device: its kind) */
   files: Record<string, string>;
-  /** every file and folder the tar packer sends, relative to the context */
-  entries: Set<string>;
+  /** every folder the tar packer sends, relative to the context (its files are those of `files` with a git mode: see sends()) */
+  folders: Set<string>;
   /** files not as the commit checked out has them (modified, staged, untracked); all of them outside git */
   uncommitted: string[];
   /** FIFOs and devices: sent as empty entries of their kind, never opened */
@@ -32,6 +32,11 @@ export interface ContextSnapshot {
   skipped: { path: string; why: 'socket' | 'git' | 'state' }[];
   /** files sent that are named like private keys (*.key, id_rsa, ...) */
   privateKeys: string[];
+}
+
+/** Whether the tar packer sends this path as a file or folder of its own (FIFOs and devices are added apart, as empty entries). */
+export function sends(snapshot: ContextSnapshot, rel: string): boolean {
+  return snapshot.folders.has(rel) || /^1\d{5} /.test(snapshot.files[rel] ?? '');
 }
 
 /** Names of private key files: what `chain keys generate` writes (*.key) and SSH's private keys. */
@@ -70,7 +75,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   const top = listed ?? listContext(contextAbs);
   const rules = top?.some((d) => d.name === '.dockerignore') === false ? { hasExceptions: false } : readIgnoreRules(contextAbs);
   const alwaysSent = new Set([dockerfile, '.dockerignore']);
-  const snapshot: ContextSnapshot = { files: {}, entries: new Set(), uncommitted: [], specials: [], skipped: [], privateKeys: [] };
+  const snapshot: ContextSnapshot = { files: {}, folders: new Set(), uncommitted: [], specials: [], skipped: [], privateKeys: [] };
   const problems: Problem[] = [];
   const unreadable = (rel: string, err: unknown) => {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
@@ -98,7 +103,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
       if (dirent.isDirectory()) {
         // Like the CLI: an ignored folder is skipped whole unless an exception (!) may re-include part of it.
         if (ignored && !rules.hasExceptions) continue;
-        if (!ignored) snapshot.entries.add(rel);
+        if (!ignored) snapshot.folders.add(rel);
         walk(rel, ignored);
         continue;
       }
@@ -110,7 +115,7 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
       }
       if (!dirent.isFile() && !dirent.isSymbolicLink()) continue;
       try {
-        addFile(snapshot, path.join(contextAbs, rel), rel, dirent.isSymbolicLink(), index?.get(prefix + rel));
+        addFile(snapshot, contextAbs, rel, dirent.isSymbolicLink(), index?.get(prefix + rel));
       } catch (err) {
         if (err instanceof ChainError) throw err;
         if ((err as NodeJS.ErrnoException).code !== 'ENOENT') unreadable(rel, err);
@@ -119,9 +124,12 @@ export function snapshotContext(root: string, context: string, dockerfile: strin
   };
   walk('', false);
   if (problems.length > 0) throw new ChainError(problems);
-  // A file re-included inside an ignored folder needs its folders in the tar too.
-  for (const rel of [...snapshot.entries, ...snapshot.specials.map((s) => s.path)]) {
-    for (let dir = path.posix.dirname(rel); dir !== '.'; dir = path.posix.dirname(dir)) snapshot.entries.add(dir);
+  // A file re-included inside an ignored folder needs its folders in the tar too. (Without an
+  // exception in .dockerignore, an ignored folder is never entered: every sent file's folders are.)
+  if (rules.hasExceptions) {
+    for (const rel of [...snapshot.folders, ...Object.keys(snapshot.files)]) {
+      for (let dir = path.posix.dirname(rel); dir !== '.'; dir = path.posix.dirname(dir)) snapshot.folders.add(dir);
+    }
   }
   snapshot.uncommitted.sort();
   return snapshot;
@@ -140,14 +148,14 @@ function listContext(contextAbs: string): Dirent[] | undefined {
  * A file or symlink: git's hash when it is committed as it is (git's status has compared it with
  * the work tree: nothing is read or stat'ed here), else its own hash from its content.
  */
-function addFile(snapshot: ContextSnapshot, abs: string, rel: string, symlink: boolean, committed: string | undefined): void {
+function addFile(snapshot: ContextSnapshot, contextAbs: string, rel: string, symlink: boolean, committed: string | undefined): void {
   if (committed === undefined || committed.startsWith('120000') !== symlink) {
+    const abs = path.join(contextAbs, rel);
     snapshot.uncommitted.push(rel);
     snapshot.files[rel] = hashFile(abs, lstatSync(abs));
   } else {
     snapshot.files[rel] = committed;
   }
-  snapshot.entries.add(rel);
   if (PRIVATE_KEY_NAME.test(rel)) snapshot.privateKeys.push(rel);
 }
 

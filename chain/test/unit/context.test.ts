@@ -45,7 +45,7 @@ test('.dockerignore: patterns, exceptions, and the Dockerfile always sent', () =
   writeFileSync(path.join(ctx, '.dockerignore'), '# comment\n*.log\n!keep.log\nsecret\ndocs\n!docs/keep.md\nDockerfile\n');
   const snap = snapshotContext(dir, 'c', 'Dockerfile');
   assert.equal(Object.keys(snap.files).sort(), ['.dockerignore', 'Dockerfile', 'docs/keep.md', 'keep.log', 'sub/b.log']);
-  assert.ok(snap.entries.has('docs'), 'the folder of a re-included file is sent');
+  assert.ok(snap.folders.has('docs'), 'the folder of a re-included file is sent');
   removeDirs(dir);
 });
 
