@@ -11,7 +11,7 @@
 //   scripts/bench-plan [N...] [--runs K] [--lint] [--built] [--no-turbo]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate-chain.mjs';
@@ -105,7 +105,8 @@ try {
 
       if (flag('--lint')) {
         const lint = median(() => chain(['lint', '--json'], dir, [0, 1]));
-        row(['chain lint', n, ms(lint), mb(lint), '', '', '']);
+        // Wall time depends on what else runs on the machine: the load average goes with the figure.
+        row(['chain lint', n, ms(lint), mb(lint), '', '', `load average ${loadavg()[0].toFixed(1)}`]);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true, maxRetries: 5 });

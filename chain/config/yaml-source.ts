@@ -12,6 +12,7 @@ let yamlModule: typeof import('yaml') | undefined;
 const positional = () => (yamlModule ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
 import { problem, type Location, type Problem } from '../core/errors.js';
 import { duplicateKeys, duplicateMessage, syntaxHint } from './yaml-hints.js';
+import { nodeLines, type NodeLines, type Position } from './yaml-lines.js';
 
 export type YamlPath = readonly (string | number)[];
 
@@ -21,6 +22,8 @@ export class YamlSource {
   private readonly text: string;
   private readonly data: unknown;
   private parsed?: { doc: Document.Parsed; lines: LineCounter };
+  /** chain.yaml's nodes by line, when the text is laid out so that one scan finds them (null: it is not) */
+  private nodes?: Map<string, NodeLines> | null;
 
   constructor(file: string, text: string) {
     this.file = file;
@@ -79,6 +82,28 @@ export class YamlSource {
 
   /** The location of the value at `path`, or of its key with `of: 'key'`; falls back to the nearest ancestor. */
   locate(path: YamlPath, of: 'key' | 'value' = 'value'): Location {
+    const fast = this.nodeLocation(path, of);
+    return fast ? { file: this.file, ...fast } : this.positionalLocate(path, of);
+  }
+
+  /**
+   * `nodes.<name>` and `nodes.<name>.<key>` from the scan of chain.yaml's lines, where it answers
+   * as the positional parse would; undefined where only the positional parse can tell.
+   */
+  private nodeLocation(path: YamlPath, of: 'key' | 'value'): Position | undefined {
+    if (path[0] !== 'nodes' || (path.length !== 2 && path.length !== 3) || this.problems.length > 0) return undefined;
+    if (this.nodes === undefined) this.nodes = nodeLines(this.text, this.data) ?? null;
+    const node = this.nodes?.get(String(path[1]));
+    if (!node) return undefined;
+    if (path.length === 2) return of === 'key' ? node.key : node.value;
+    const key = node.keys.get(String(path[2]));
+    // A key the node does not set: its nearest ancestor, the node's mapping.
+    if (!key) return node.value;
+    return of === 'key' ? key.key : key.value;
+  }
+
+  /** `locate` by the `yaml` package's positional parse of the whole file. */
+  positionalLocate(path: YamlPath, of: 'key' | 'value' = 'value'): Location {
     for (let depth = path.length; depth >= 0; depth--) {
       const prefix = path.slice(0, depth);
       if (of === 'key' && depth === path.length && depth > 0) {

@@ -10,13 +10,13 @@ import type { NodeFacts } from './checks.js';
 /** `snapshots`: contexts already read (by `chain build`'s plan), so they are not walked twice. */
 export async function gatherFacts(loaded: LoadedChain, names: string[], index: GitIndex | undefined, engine?: EngineReader, snapshots: Record<string, ContextSnapshot> = {}): Promise<NodeFacts[]> {
   const { config, dockerfiles } = loaded;
-  const out: NodeFacts[] = [];
+  const out: (NodeFacts | Promise<NodeFacts>)[] = [];
   for (const name of names) {
     const node = config.nodes[name];
     if (!node) continue;
     if (node.kind === 'external') {
-      const created = engine ? await engine.created(node.image).catch(() => undefined) : undefined;
-      out.push({ node, ...(created ? { created } : {}) });
+      // Every external image's age is asked of the engine at once, not one round trip after another.
+      out.push(engine ? engine.created(node.image).then((created) => (created ? { node, created } : { node }), () => ({ node })) : { node });
       continue;
     }
     const contextDir = path.join(config.root, node.path);
@@ -30,5 +30,5 @@ export async function gatherFacts(loaded: LoadedChain, names: string[], index: G
     }
     out.push({ node, ...(dockerfiles[name] ? { dockerfile: dockerfiles[name] } : {}), files, symlinks });
   }
-  return out;
+  return Promise.all(out);
 }

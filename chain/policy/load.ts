@@ -1,7 +1,7 @@
 /** Reads policies/*.yaml with positions; a malformed policy file is an input error, like chain.yaml. */
 import { readdirSync, statSync, type Dirent } from 'node:fs';
 import path from 'node:path';
-import { ChainError, problem, type Problem } from '../core/errors.js';
+import { ChainError, problem, type Location, type Problem } from '../core/errors.js';
 import type { ChainConfig } from '../core/model.js';
 import { readTextFile } from '../config/files.js';
 import { validateAgainst } from '../config/schema.js';
@@ -21,7 +21,8 @@ export function loadPolicies(config: ChainConfig): Policy {
   const dir = path.join(config.root, POLICY_DIR);
   const problems: Problem[] = [];
   const policy: Policy = { rules: [], exemptions: [] };
-  const seen = new Map<string, string>();
+  /** rule id -> where it was first declared (file:line), asked only when an id repeats */
+  const seen = new Map<string, () => string>();
   for (const name of policyFiles(dir)) {
     const file = path.join(dir, name);
     let text: string;
@@ -45,10 +46,10 @@ export function loadPolicies(config: ChainConfig): Policy {
       continue;
     }
     (data.rules ?? []).forEach((raw, i) => {
-      const where = source.locate(['rules', i]);
       const at = (key: string) => source.locate(['rules', i, key]);
-      if (seen.has(raw.id)) problems.push(problem('E_POLICY_DUPLICATE', `rule id '${raw.id}' is declared twice (also ${seen.get(raw.id)})`, { hint: 'rule ids are unique across policies/', location: at('id') }));
-      seen.set(raw.id, `${name}:${where.line}`);
+      const first = seen.get(raw.id);
+      if (first) problems.push(problem('E_POLICY_DUPLICATE', `rule id '${raw.id}' is declared twice (also ${first()})`, { hint: 'rule ids are unique across policies/', location: at('id') }));
+      seen.set(raw.id, () => `${name}:${source.locate(['rules', i]).line}`);
       const params = raw.params ?? {};
       const check = CHECKS[raw.check];
       for (const key of Object.keys(params)) {
@@ -58,7 +59,10 @@ export function loadPolicies(config: ChainConfig): Policy {
       for (const tier of raw.scope?.tiers ?? []) {
         if (!config.tiers.includes(tier)) problems.push(problem('E_UNKNOWN_TIER', `rule ${raw.id}: scope names the tier '${tier}'`, { hint: `tiers: ${config.tiers.join(', ')}`, location: at('scope') }));
       }
-      policy.rules.push({ id: raw.id, check: raw.check, severity: raw.severity, scope: raw.scope ?? {}, params, rationale: raw.rationale, where });
+      // Where a rule is declared is wanted only to report a problem with it: the positional parse
+      // of the policy file (and loading the `yaml` package) waits until then.
+      let where: Location | undefined;
+      policy.rules.push({ id: raw.id, check: raw.check, severity: raw.severity, scope: raw.scope ?? {}, params, rationale: raw.rationale, get where() { return (where ??= source.locate(['rules', i])); } });
     });
     (data.exemptions ?? []).forEach((raw, i) => {
       const at = (key: string) => source.locate(['exemptions', i, key]);

@@ -14,9 +14,9 @@ export async function lintChain(
   opts: { index?: GitIndex; engine?: EngineReader; today: Date; snapshots?: Record<string, ContextSnapshot> },
 ): Promise<LintResult & { ageChecked: boolean }> {
   const policy = loadPolicies(loaded.config);
-  const facts = await gatherFacts(loaded, names, opts.index, opts.engine, opts.snapshots);
-  // Whether some rule wants base image ages, which only the engine knows.
+  // Whether some rule wants base image ages, which only the engine knows: if none does, it is not asked.
   const ageChecked = policy.rules.some((r) => r.check === 'retirement' && Number(r.params.maxAgeDays ?? 0) > 0);
+  const facts = await gatherFacts(loaded, names, opts.index, ageChecked ? opts.engine : undefined, opts.snapshots);
   const result = lint(policy, facts, {
     config: loaded.config,
     graph: chainGraph(loaded.config),
