@@ -25,15 +25,19 @@ interface CacheFile {
 }
 
 export class DockerfileCache implements DockerfileInfos {
-  private readonly known: Map<string, DockerfileInfo>;
+  /** read on the first reading asked for: a plan of a few nodes of a large chain may ask none */
+  private remembered: Map<string, DockerfileInfo> | undefined;
   private readonly used = new Map<string, DockerfileInfo>();
   private learned = 0;
 
   private constructor(
     private readonly file: string,
     private readonly parser: string,
-  ) {
-    this.known = new Map(Object.entries(readEntries(file, parser)));
+  ) {}
+
+  private get known(): Map<string, DockerfileInfo> {
+    this.remembered ??= new Map(Object.entries(readEntries(this.file, this.parser)));
+    return this.remembered;
   }
 
   /** The cache of the chain at `root`; undefined when the parser's version cannot be told. */

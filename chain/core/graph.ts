@@ -57,14 +57,15 @@ export function buildGraph(edges: Record<string, readonly string[]>): ChainGraph
     return seen;
   };
 
-  return {
+  const graph: ChainGraph = {
     nodes: names,
     parents,
     children,
     ancestors: (start) => reach(start, parentsOf),
     descendants: (start) => reach(start, childrenOf),
-    // graphlib's strongly connected components, on a graph made only when cycles are asked for.
-    cycles: () => findCycles(graphOf(names, childrenOf), children),
+    // Kahn's waves place every node of a graph without cycles; only when some are left over are
+    // graphlib's strongly connected components computed, on a graph made for that alone.
+    cycles: () => (graph.waves().reduce((placed, wave) => placed + wave.length, 0) === names.length ? [] : findCycles(graphOf(names, childrenOf), children)),
     waves(subset) {
       // Kahn's algorithm inside the subset: a node's wave is one past its deepest member parent.
       const members = new Set(subset ?? names);
@@ -92,6 +93,7 @@ export function buildGraph(edges: Record<string, readonly string[]>): ChainGraph
       return waves.map((w) => w.sort());
     },
   };
+  return graph;
 }
 
 function graphOf(names: string[], childrenOf: Map<string, string[]>): Graph {
