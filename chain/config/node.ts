@@ -109,9 +109,12 @@ export function resolveNode(name: string, rawNode: RawNode, c: NodeContext, deep
   return { node, dockerfile: { file: dockerfileAbs, text, info } };
 }
 
+const PLAIN_PATH = /^(?!\.\.?(?:\/|$))[^/\\]+(?:\/(?!\.\.?(?:\/|$))[^/\\]+)*$/;
+
 /** A built node whose folder was not read: where it is and what it is built from, nothing else. */
 function unreadNode(common: Omit<BuiltNode, 'kind' | 'path' | 'dockerfile' | 'args' | 'secretArgs' | 'test'>, root: string, contextPath: string, rawNode: RawNode): BuiltNode {
-  const context = path.relative(root, path.resolve(root, contextPath)).split(path.sep).join('/');
+  // A plain relative path (no '.', '..' or empty segment, no backslash) is already what normalising gives.
+  const context = PLAIN_PATH.test(contextPath) ? contextPath : path.relative(root, path.resolve(root, contextPath)).split(path.sep).join('/');
   return { ...common, kind: 'built', unread: true, path: context, dockerfile: (rawNode.dockerfile ?? 'Dockerfile').replace(/\\/g, '/'), args: {}, secretArgs: [], test: [] };
 }
 
