@@ -97,6 +97,11 @@ export function readDockerfile(text: string): DockerfileInfo {
   return { stages, images, instructions, stageCount: stage + 1 };
 }
 
+/** Whether a reading (one remembered from an earlier run) is what reading the text gives now. */
+export function readsAs(text: string, info: DockerfileInfo): boolean {
+  return JSON.stringify(readDockerfile(text)) === JSON.stringify(info);
+}
+
 /** Replaces every image reference named in `replacements` by its replacement. */
 export function rewriteImages(text: string, info: DockerfileInfo, replacements: Record<string, string>): string {
   let out = text;
