@@ -12,21 +12,22 @@ import type { Builder, ChainConfig } from '../core/model.js';
 export interface OpenOptions {
   builder?: Builder;
   select?: (skeleton: ChainConfig, raw: unknown) => Iterable<string>;
-  ready?: Promise<unknown>;
+  ready?: (spec: ChainSpec) => Promise<unknown>;
 }
 
 /**
  * @param options.builder chain build --builder: stands for chain.yaml's builder: key, for every node that names none
  * @param options.select given the chain as chain.yaml alone says it (no node folder read), the nodes
  *   whose folders must be read and checked; the others stay `unread` (see resolveChain)
- * @param options.ready what `select` waits for, awaited once chain.yaml is parsed
+ * @param options.ready awaited once chain.yaml is parsed, before any node folder is read: what
+ *   `select` waits for, or what should run while the folders are read
  */
 export async function openChain(file: string, options: OpenOptions = {}): Promise<LoadedChain> {
   const { builder, select, ready } = options;
   const spec = readOrReportAll(file);
   if (builder) spec.raw.builder = builder;
   // What the selection needs (git's answer to --since) runs while chain.yaml is parsed.
-  await ready;
+  await ready?.(spec);
   const checkouts = Object.keys(spec.sources).length > 0 ? await fetchSources(spec.root, spec.file, spec.sources, readLock(spec.root, rawLockNodes(spec.raw))) : {};
   const infos = DockerfileCache.open(spec.root);
   const loaded = resolveChain(spec, checkouts, select, infos);

@@ -12,6 +12,8 @@ import type { Engine } from '../adapters/engine.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';
 import { readWorld, startEngineRead, startGitRead, turn, type World, type WorldReads } from '../world/read.js';
+import { startListing } from '../world/engine-store.js';
+import type { ChainSpec } from '../config/read.js';
 import type { AppDeps } from './deps.js';
 import { contextNotes, refusePrivateKeys } from './contexts.js';
 import { openChain } from './open.js';
@@ -44,25 +46,33 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
   const repo = deps.git(path.dirname(file));
   const builder = request.builder ? { builder: request.builder } : {};
   // The engine and git answer while chain.yaml and the folders are read.
-  const store = startEngineRead(await deps.engine());
+  const engine = await deps.engine();
+  const store = startEngineRead(engine);
   if (request.since === undefined && request.targets.length === 0) {
     const git = startGitRead(repo);
+    let listed: WorldReads['listed'];
+    // Once chain.yaml says how many nodes there are: when one list call is how the engine will be
+    // read, it runs while the folders are read (it does not depend on their fingerprints).
+    const ready = async (spec: ChainSpec) => {
+      listed = (await startListing(engine, spec.raw.name, Object.values(spec.raw.nodes).filter((n) => n.image === undefined).length, store))?.listed;
+    };
     await turn();
-    return planLoaded(deps, await openChain(file, builder), request, { git, store });
+    const loaded = await openChain(file, { ...builder, ready });
+    return planLoaded(deps, loaded, request, { git, store, ...(listed ? { listed } : {}) });
   }
   let changes: Changes | undefined;
   let since: Since | undefined;
   let selected: string[] = [];
-  const ready = request.since ? changedFiles(deps, file, request.since).then((c) => (changes = c)) : undefined;
+  const changing = request.since ? changedFiles(deps, file, request.since).then((c) => (changes = c)) : undefined;
   // A failed chain.yaml is reported first, whatever git says about the ref.
-  ready?.catch(() => undefined);
+  changing?.catch(() => undefined);
   const select = (skeleton: ChainConfig, raw: unknown) => {
     checkRequest(skeleton, request);
     if (changes) since = { ref: changes.ref, touched: touchedBy(skeleton, raw, changes) };
     selected = selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
     return selected;
   };
-  const loaded = await openChain(file, { ...builder, select, ...(ready ? { ready } : {}) });
+  const loaded = await openChain(file, { ...builder, select, ...(changing ? { ready: () => changing } : {}) });
   // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
   const folders = selected.flatMap((name) => builtPath(loaded.config, name));
   return planLoaded(deps, loaded, request, { git: startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), store }, since);

@@ -6,7 +6,7 @@
  * images, else one by one again. Either way the planner sees the same entries for its tags.
  */
 import PQueue from 'p-queue';
-import type { BuildRecord, TaggedImage } from '../core/inputs.js';
+import type { BuildRecord, StoreObservations, TaggedImage } from '../core/inputs.js';
 import { Labels, fingerprintTag, imageRepository, type ChainConfig } from '../core/model.js';
 import { tagEntry, type EngineReader, type TagEntry } from '../adapters/engine.js';
 import { ENGINE_SOCKETS } from '../adapters/engine-http.js';
@@ -60,13 +60,28 @@ export function startImageCount(engine: EngineReader, built: number): Promise<nu
 }
 
 /**
- * The entries of the chain's tags the planner looks up, with custody; `how` forces a way (tests,
- * benchmarks); `count` is the engine's image count when it was asked already (startImageCount).
+ * For a whole chain of `built` nodes, once chain.yaml is read: when one list call is how its tags
+ * will be read (the engine holds few images for so many tags), starts it, so that it runs while the
+ * folders are read; resolves, once the request is out, to its answer to come (undefined when the
+ * tags will be looked up instead).
  */
-export async function readEngineTags(engine: EngineReader, chain: string, tags: string[], attested: ReadonlySet<string>, how?: 'list' | 'inspect', count?: number): Promise<Map<string, TaggedImage>> {
-  let way: StoreRead = how ?? storeRead(tags.length, count);
+export async function startListing(engine: EngineReader, chain: string, built: number, reach: Promise<StoreObservations>): Promise<{ listed: Promise<Map<string, TagEntry> | undefined> } | undefined> {
+  const count = startImageCount(engine, built);
+  if (!count || !(await reach).reachable || storeRead(2 * built, await count) !== 'list') return undefined;
+  const listed = engine.imagesByTag(chain).catch(() => undefined);
+  await new Promise((resolve) => setImmediate(resolve));
+  return { listed };
+}
+
+/**
+ * The entries of the chain's tags the planner looks up, with custody; `how` forces a way (tests,
+ * benchmarks); `count` is the engine's image count when it was asked already (startImageCount);
+ * `listed`, the list call's answer when it was made already (startListing).
+ */
+export async function readEngineTags(engine: EngineReader, chain: string, tags: string[], attested: ReadonlySet<string>, how?: 'list' | 'inspect', count?: number, listed?: Map<string, TagEntry>): Promise<Map<string, TaggedImage>> {
+  let way: StoreRead = how ?? (listed ? 'list' : storeRead(tags.length, count));
   if (way === 'count-first') way = storeRead(tags.length, await engine.imageCount());
-  const found = way === 'list' ? await engine.imagesByTag(chain) : await inspectTags(engine, chain, tags);
+  const found = way === 'list' ? (listed ?? (await engine.imagesByTag(chain))) : await inspectTags(engine, chain, tags);
   const local = new Map<string, TaggedImage>();
   for (const [tag, image] of found) local.set(tag, { ...image, attested: attested.has(image.id) });
   return local;

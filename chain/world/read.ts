@@ -16,7 +16,7 @@ import { lockNodes, readLock } from '../config/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { attestationTag, remoteImage } from '../adapters/registry-images.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
-import type { EngineReader } from '../adapters/engine.js';
+import type { EngineReader, TagEntry } from '../adapters/engine.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
@@ -69,6 +69,8 @@ export interface WorldReads {
   git: Promise<GitFacts>;
   /** whether the engine answers (startEngineRead); asked by readWorld when not given */
   store?: Promise<StoreObservations>;
+  /** the chain's images by one list call, when it was started early (engine-store.ts startListing) */
+  listed?: Promise<Map<string, TagEntry> | undefined>;
 }
 
 /** Starts asking whether the engine answers; never rejects on an unreachable engine, which is an observation. */
@@ -92,7 +94,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   const built = selected.filter((name) => config.nodes[name]?.kind === 'built');
   // Asked now, answered while the folders are walked: the engine's image count (when the tags to
   // look up may be many) and the external images.
-  const count = store.reachable && deps.storeRead === undefined ? startImageCount(deps.engine, built.length) : undefined;
+  const count = store.reachable && deps.storeRead === undefined && !reads.listed ? startImageCount(deps.engine, built.length) : undefined;
   const externalReads = selected.flatMap((name) => {
     const node = config.nodes[name];
     if (node?.kind !== 'external') return [];
@@ -135,7 +137,7 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   const fingerprints = computeFingerprints(graph, inputs);
   const recorded = deps.state.recordedNodes();
   const records = lazyRecords(built.filter((name) => recorded.has(name)), (name) => deps.state.readRecord(name));
-  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead, await count);
+  if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead, await count, await reads.listed);
   const candidates = rebaseCandidates(config, built, inputs, fingerprints, store, records);
   const previous = config.registry ? {} : localPrevious(config, candidates, store);
   if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store, candidates, previous);

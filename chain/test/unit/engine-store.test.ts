@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { ChainConfig } from '../../core/model.js';
 import type { EngineReader, InspectedLocalImage, TagEntry } from '../../adapters/engine.js';
-import { FEW_LOOKUPS, LIST_FACTOR, lookedUpTags, readEngineTags, storeRead } from '../../world/engine-store.js';
+import { FEW_LOOKUPS, LIST_FACTOR, lookedUpTags, readEngineTags, startListing, storeRead } from '../../world/engine-store.js';
 
 test('few lookups: always exact; many: one list while the engine is small, exact lookups beyond k images a tag', () => {
   assert.is(storeRead(0), 'inspect');
@@ -86,6 +86,26 @@ test('the way is chosen by counts: the image count is asked only for many lookup
   const big = engineOf({}, 30_000);
   await readEngineTags(big.reader, 'c', many, new Set());
   assert.equal(big.calls, { list: 0, inspect: 100, count: 1 });
+});
+
+test('a whole chain starts its list call once chain.yaml is read, only when the list is the way; its answer is what readEngineTags uses', async () => {
+  const reachable = Promise.resolve({ reachable: true, local: new Map() });
+  const images = { 'c/a:fp-1': { id: 'sha256:a1', labels: { 'dev.chain.chain': 'c', 'dev.chain.fingerprint': '1' } } };
+  const small = engineOf(images, 300);
+  const started = await startListing(small.reader, 'c', 500, reachable);
+  assert.ok(started, 'a small engine: one list call, started now');
+  const local = await readEngineTags(small.reader, 'c', ['c/a:fp-1', 'c/b:fp-2'], new Set(), undefined, undefined, await started.listed);
+  assert.equal(local.get('c/a:fp-1'), { id: 'sha256:a1', fingerprint: '1', attested: false });
+  assert.equal(small.calls, { list: 1, inspect: 0, count: 1 });
+  const big = engineOf(images, 30_000);
+  assert.is(await startListing(big.reader, 'c', 500, reachable), undefined, 'a large engine: the tags will be looked up');
+  assert.equal(big.calls, { list: 0, inspect: 0, count: 1 });
+  const tiny = engineOf(images, 300);
+  assert.is(await startListing(tiny.reader, 'c', FEW_LOOKUPS / 2, reachable), undefined, 'few nodes: no count asked');
+  assert.equal(tiny.calls, { list: 0, inspect: 0, count: 0 });
+  const away = engineOf(images, 300);
+  assert.is(await startListing(away.reader, 'c', 500, Promise.resolve({ reachable: false, local: new Map() })), undefined, 'an unreachable engine is not listed');
+  assert.equal(away.calls.list, 0);
 });
 
 test.run();
