@@ -66,16 +66,21 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
   const changing = request.since ? changedFiles(deps, file, request.since).then((c) => (changes = c)) : undefined;
   // A failed chain.yaml is reported first, whatever git says about the ref.
   changing?.catch(() => undefined);
+  let listing: ReturnType<typeof startListing> | undefined;
   const select = (skeleton: ChainConfig, raw: unknown) => {
     checkRequest(skeleton, request);
     if (changes) since = { ref: changes.ref, touched: touchedBy(skeleton, raw, changes) };
     selected = selectNodes(chainGraph(skeleton), request.targets, since?.touched.keys(), request.only);
+    // The engine is asked (a list call, when that is the way) while the covered folders are read.
+    listing = startListing(engine, skeleton.name, selected.filter((name) => skeleton.nodes[name]?.kind === 'built').length, store);
+    listing.catch(() => undefined);
     return selected;
   };
   const loaded = await openChain(file, { ...builder, select, ...(changing ? { ready: () => changing } : {}) });
   // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
   const folders = selected.flatMap((name) => builtPath(loaded.config, name));
-  return planLoaded(deps, loaded, request, { git: startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), store }, since);
+  const listed = (await listing)?.listed;
+  return planLoaded(deps, loaded, request, { git: startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), store, ...(listed ? { listed } : {}) }, since);
 }
 
 /** Beyond this many folders, git reads its whole index (a command line has a length limit). */
