@@ -17,7 +17,10 @@ import { createHash } from 'node:crypto';
 import type Docker from 'dockerode';
 import tar from 'tar-stream';
 import type { ImageConfigJson } from '../core/rebase-config.js';
+import { Labels } from '../core/model.js';
 import { engineCall, followProgress, streamError } from './engine-calls.js';
+
+const [BASE_HISTORY, BASE_LAYERS] = [Labels.baseHistory, Labels.baseLayers];
 
 /** GET /images/{id}/json, the fields a config is made of. */
 export interface InspectForConfig {
@@ -36,8 +39,9 @@ export interface InspectForConfig {
   RootFS?: { Type?: string; Layers?: string[] | null } | null;
 }
 
-/** GET /images/{id}/history: one entry, newest first. */
+/** GET /images/{id}/history: one entry, newest first; Id names the image the entry made, when the engine still has it (else `<missing>`). */
 export interface HistoryItem {
+  Id?: string;
   Created: number;
   CreatedBy?: string;
   Comment?: string;
@@ -50,6 +54,12 @@ export interface HistoryItem {
  */
 const METADATA_ONLY = /^(\/bin\/sh -c #\(nop\) +)?(ENV|LABEL|CMD|ENTRYPOINT|EXPOSE|VOLUME|USER|ARG|ONBUILD|STOPSIGNAL|HEALTHCHECK|SHELL|MAINTAINER)\b/;
 
+/** The first `entries` history entries of an image made its first `layers` layers. */
+export interface Checkpoint {
+  entries: number;
+  layers: number;
+}
+
 const sorted = (labels: Record<string, string>) => Object.fromEntries(Object.entries(labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
 
 /**
@@ -58,19 +68,32 @@ const sorted = (labels: Record<string, string>) => Object.fromEntries(Object.ent
  * zero-byte entries made layers is not decided by the counts. Pure; keys in the engine's order
  * (sorted, as Go writes maps).
  */
-export function labelledConfig(image: InspectForConfig, newestFirst: readonly HistoryItem[], labels: Readonly<Record<string, string>>): ImageConfigJson | undefined {
+export function labelledConfig(
+  image: InspectForConfig,
+  newestFirst: readonly HistoryItem[],
+  labels: Readonly<Record<string, string>>,
+  /** known prefixes: the first `entries` history entries made the first `layers` layers (the images it was built on) */
+  checkpoints: readonly Checkpoint[] = [],
+): ImageConfigJson | undefined {
   const layers = image.RootFS?.Layers ?? [];
   const items = [...newestFirst].reverse();
-  // An entry with bytes made a layer; a zero-byte one did not when it only set metadata, and may
-  // have otherwise (a WORKDIR that made its folder, a RUN that only removed files).
-  const unknown = items.filter((h) => h.Size === 0 && !METADATA_ONLY.test(h.CreatedBy ?? ''));
-  const missing = layers.length - items.filter((h) => h.Size > 0).length; // layers made by zero-byte entries
-  if (missing < 0 || (missing > 0 && missing !== unknown.length)) return undefined;
+  const points = [{ entries: 0, layers: 0 }, ...checkpoints.filter((c) => c.entries > 0 && c.entries < items.length), { entries: items.length, layers: layers.length }].sort((a, b) => a.entries - b.entries);
+  const empty = new Set<HistoryItem>();
+  for (let i = 1; i < points.length; i++) {
+    const [from, to] = [points[i - 1] as Checkpoint, points[i] as Checkpoint];
+    const part = items.slice(from.entries, to.entries);
+    // An entry with bytes made a layer; a zero-byte one did not when it only set metadata, and may
+    // have otherwise (a WORKDIR that made its folder, a RUN that only removed files).
+    const unknown = part.filter((h) => h.Size === 0 && !METADATA_ONLY.test(h.CreatedBy ?? ''));
+    const missing = to.layers - from.layers - part.filter((h) => h.Size > 0).length; // layers made by zero-byte entries
+    if (missing < 0 || (missing > 0 && missing !== unknown.length)) return undefined;
+    for (const h of part) if (h.Size === 0 && (missing === 0 || !unknown.includes(h))) empty.add(h);
+  }
   const history = items.map((h) => ({
     created: new Date(h.Created * 1000).toISOString().replace('.000Z', 'Z'),
     ...(h.CreatedBy ? { created_by: h.CreatedBy } : {}),
     ...(h.Comment ? { comment: h.Comment } : {}),
-    ...(h.Size === 0 && (missing === 0 || !unknown.includes(h)) ? { empty_layer: true } : {}),
+    ...(empty.has(h) ? { empty_layer: true } : {}),
   }));
   const optional = (key: string, value: string | undefined) => (value ? { [key]: value } : {});
   return {
@@ -106,7 +129,7 @@ export function labelInstruction(labels: Readonly<Record<string, string>>): stri
 export async function labelInEngine(docker: Docker, id: string, labels: Readonly<Record<string, string>>): Promise<string | undefined> {
   const image = docker.getImage(id);
   const [info, history] = await Promise.all([engineCall(() => image.inspect() as Promise<InspectForConfig>), engineCall(() => image.history() as Promise<HistoryItem[]>)]);
-  const config = labelledConfig(info, history, labels);
+  const config = labelledConfig(info, history, labels, await checkpoints(docker, history));
   if (!config) return undefined;
   const bytes = Buffer.from(JSON.stringify(config));
   const hex = createHash('sha256').update(bytes).digest('hex');
@@ -124,3 +147,27 @@ export async function labelInEngine(docker: Docker, id: string, labels: Readonly
   if (!events.some((e) => e.stream?.includes(`sha256:${hex}`))) throw new Error(`labels: the engine's load of the labelled config of ${id} did not name sha256:${hex}`);
   return `sha256:${hex}`;
 }
+
+/**
+ * Where the images an image was built on end in its history: each entry the engine names an
+ * image for (the build's steps and the FROM image), and, up the chain's labels (base-history,
+ * base-layers, base.digest), each parent's own parent while the engine has it.
+ */
+async function checkpoints(docker: Docker, newestFirst: readonly HistoryItem[]): Promise<Checkpoint[]> {
+  type Seen = { Id: string; RootFS?: { Layers?: string[] | null } | null; Config?: { Labels?: Record<string, string> | null } | null };
+  const inspect = (id: string) => engineCall(() => docker.getImage(id).inspect() as Promise<Seen>).catch(() => undefined);
+  const named = newestFirst.map((h, i) => ({ id: h.Id ?? '', entries: newestFirst.length - i })).filter((h) => h.id.startsWith('sha256:'));
+  const seen = await Promise.all(named.map(async (h) => ({ ...h, image: await inspect(h.id) })));
+  const out: Checkpoint[] = seen.flatMap((h) => (h.image ? [{ entries: h.entries, layers: h.image.RootFS?.Layers?.length ?? 0 }] : []));
+  let next = seen.at(-1)?.image;
+  for (let depth = 0; next && depth < 32; depth++) {
+    const labels = next.Config?.Labels ?? {};
+    const [entries, layers] = [Number(labels[BASE_HISTORY]), Number(labels[BASE_LAYERS])];
+    if (!Number.isInteger(entries) || !Number.isInteger(layers)) break;
+    out.push({ entries, layers });
+    const base = labels['org.opencontainers.image.base.digest'];
+    next = base?.startsWith('sha256:') ? await inspect(base) : undefined; // a registry digest is no local image: the walk ends
+  }
+  return out;
+}
+

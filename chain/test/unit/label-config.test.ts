@@ -70,6 +70,19 @@ test('a zero-byte WORKDIR or RUN is the layer the counts miss; ENV, USER, LABEL 
   assert.equal(labelledConfig(image, history, {})?.history?.map((h) => h['empty_layer'] ?? false), [false, true, false, true]);
 });
 
+test('the images it was built on split the history: a zero-byte WORKDIR that made no layer below, a RUN that made one above', () => {
+  const image = { ...IMAGE, RootFS: { Type: 'layers', Layers: [L(1), L(2)] } };
+  const history = [
+    { Created: 3, CreatedBy: '/bin/sh -c mkdir -p /var/www', Size: 0 },
+    { Created: 2, CreatedBy: '/bin/sh -c #(nop) WORKDIR /srv', Size: 0 },
+    { Created: 1, CreatedBy: '', Size: 10 },
+  ];
+  assert.is(labelledConfig(image, history, {}), undefined, 'alone, the counts do not tell');
+  const config = labelledConfig(image, history, {}, [{ entries: 2, layers: 1 }]);
+  assert.equal(config?.history?.map((h) => h['empty_layer'] ?? false), [false, true, false]);
+  assert.is(labelledConfig(image, history, {}, [{ entries: 2, layers: 3 }]), undefined, 'a checkpoint the counts contradict');
+});
+
 test('when neither the instructions nor the counts say which zero-byte entries made layers, there is no config (the caller uses a LABEL step)', () => {
   const image = { ...IMAGE, RootFS: { Type: 'layers', Layers: [L(1), L(2)] } };
   const history = [
