@@ -50,13 +50,17 @@ function makeChain(name, nodes, layerYaml = () => undefined) {
 }
 /** The chain's images, and the untagged images a classic build labelled them from (a root node's has no chain label). */
 function removeImages(name) {
+  for (let pass = 0; pass < 4 && removeImagesOnce(name); pass++); // a parent goes only once the images made from it are gone
+}
+function removeImagesOnce(name) {
   const ids = [...new Set(execFileSync('docker', ['images', '-q', '--no-trunc', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean))];
-  if (ids.length === 0) return;
+  if (ids.length === 0) return false;
   const from = [...new Set(execFileSync('docker', ['image', 'inspect', '--format', '{{.Config.Image}}', ...ids], { encoding: 'utf8' }).split('\n').filter((id) => id.startsWith('sha256:')))];
   spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
   const left = from.length > 0 ? spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}} {{len .RepoTags}}', ...from], { encoding: 'utf8' }).stdout.split('\n') : [];
   const untagged = left.filter((line) => line.endsWith(' 0')).map((line) => line.split(' ')[0]);
   if (untagged.length > 0) spawnSync('docker', ['rmi', ...untagged], { stdio: 'ignore' }); // never forced: a parent of others stays
+  return true;
 }
 
 function benchOneNode() {
@@ -155,6 +159,7 @@ function benchJobs1(runs = 5, tests = true) {
   spawnSync('docker', ['tag', BASE, `${name}-base:latest`]);
   const limits = ['--network', 'none', '--memory', '512m', '--memory-swap', '512m', '--pids-limit', '256', '--cpus', '1'];
   const pairs = [];
+  const cliImages = new Set();
   for (let i = 0; i < runs; i++) {
     appendFileSync(path.join(dir, 'layers/core/data.txt'), `patch ${i} ${Math.random()}\n`);
     const t0 = process.hrtime.bigint();
@@ -170,6 +175,7 @@ function benchJobs1(runs = 5, tests = true) {
     for (const n of nodes) {
       const image = `${name}-${n.name}:latest`;
       d += docker(['build', '-q', '-f', path.join(dir, `${n.name}.cli.Dockerfile`), '-t', image, path.join(dir, 'layers', n.name)], dir);
+      cliImages.add(execFileSync('docker', ['images', '-q', '--no-trunc', image], { encoding: 'utf8' }).trim()); // each run's image is left untagged by the next
       if (tests) d += docker(['run', '--rm', ...limits, '--entrypoint', '/bin/sh', image, '-c', test(n)], dir);
     }
     pairs.push({ c, d, nodeMs });
@@ -180,6 +186,7 @@ function benchJobs1(runs = 5, tests = true) {
   console.log(`  per node: chain ${(c / nodes.length).toFixed(0)} ms (inside its nodes ${(n / nodes.length).toFixed(0)} ms) vs docker ${(d / nodes.length).toFixed(0)} ms; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   removeImages(name);
   spawnSync('sh', ['-c', `docker images --format '{{.Repository}}' | grep '^${name}-' | xargs -r -I{} docker rmi -f {}:latest`], { stdio: 'ignore' });
+  for (let pass = 0; pass < 2; pass++) spawnSync('docker', ['rmi', ...[...cliImages].filter(Boolean).reverse()], { stdio: 'ignore' }); // children first; never forced
   rmSync(dir, { recursive: true, force: true });
 }
 

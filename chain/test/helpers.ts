@@ -146,15 +146,20 @@ export function chainImages(engine: DockerEngine, chain: string): Promise<Docker
  * classic build's image before its labels, which a root node's does not carry the chain label on).
  */
 export async function removeChainImages(engine: DockerEngine, chain: string): Promise<void> {
-  const madeFrom = new Set<string>();
-  for (const image of await chainImages(engine, chain)) {
-    const from = (await engine.docker.getImage(image.Id).inspect().catch(() => undefined))?.Config?.Image;
-    if (from?.startsWith('sha256:')) madeFrom.add(from);
-    await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
-  }
-  for (const id of madeFrom) {
-    const tags = (await engine.docker.getImage(id).inspect().catch(() => undefined))?.RepoTags;
-    if (tags && tags.length === 0) await engine.docker.getImage(id).remove().catch(() => undefined); // never a tagged image (a parent)
+  // A parent goes only once the images made from it are gone, so a few passes.
+  for (let pass = 0; pass < 4; pass++) {
+    const images = await chainImages(engine, chain);
+    if (images.length === 0) return;
+    const madeFrom = new Set<string>();
+    for (const image of images) {
+      const from = (await engine.docker.getImage(image.Id).inspect().catch(() => undefined))?.Config?.Image;
+      if (from?.startsWith('sha256:')) madeFrom.add(from);
+      await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    }
+    for (const id of madeFrom) {
+      const tags = (await engine.docker.getImage(id).inspect().catch(() => undefined))?.RepoTags;
+      if (tags && tags.length === 0) await engine.docker.getImage(id).remove().catch(() => undefined); // never a tagged image (a parent)
+    }
   }
 }
 
