@@ -3,12 +3,15 @@
 //  2. a cascade on a generated chain (1 base, 1 core, 3 middleware, 12 apps, each with a small RUN
 //     step): after patching the core build, `chain build` vs the same nodes built one after another
 //     with `docker build`;
-//  3. a no-op `chain build` of a 200-node chain whose images all exist.
+//  3. jobs1: `chain build --jobs 1` of a 20-node chain against the same Dockerfiles built and tested
+//     one after another with `docker build` and `docker run`;
+//  4. noop: a no-op `chain build` of a 1,000-node chain whose images all exist, beside its `chain plan`.
+// Arguments: [one|cascade [jobs]|jobs1 [runs]|noop [nodes]|all]
 // The first two run chain under both builders, side by side (--builder classic | buildkit); the
 // docker CLI here has no buildx, so its figures are the classic builder's.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -27,7 +30,7 @@ const chain = (args, cwd) => timed(process.execPath, [path.join(root, 'dist/chai
 const docker = (args, cwd) => timed('docker', args, cwd, { DOCKER_BUILDKIT: '0' }); // the classic builder, as chain uses
 
 /** A chain in a temporary git repository: nodes = [{name, tier, parents, dockerfile}] */
-function makeChain(name, nodes) {
+function makeChain(name, nodes, layerYaml = () => undefined) {
   const dir = mkdtempSync(path.join(tmpdir(), `chain-bench-${name}-`));
   const lines = ['version: 1', `name: ${name}`, 'teams:', '  ops: { members: [ops@x.example] }', 'nodes:', '  base:', '    tier: base', '    owner: ops', `    image: ${BASE}`];
   for (const n of nodes) {
@@ -35,6 +38,8 @@ function makeChain(name, nodes) {
     mkdirSync(path.join(dir, 'layers', n.name), { recursive: true });
     writeFileSync(path.join(dir, 'layers', n.name, 'Dockerfile'), n.dockerfile);
     writeFileSync(path.join(dir, 'layers', n.name, 'data.txt'), `${n.name}\n`);
+    const layer = layerYaml(n);
+    if (layer) writeFileSync(path.join(dir, 'layers', n.name, 'layer.yaml'), layer);
   }
   writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
   const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
@@ -43,9 +48,19 @@ function makeChain(name, nodes) {
   git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
   return dir;
 }
+/** The chain's images, and the untagged images a classic build labelled them from (a root node's has no chain label). */
 function removeImages(name) {
-  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
+  for (let pass = 0; pass < 4 && removeImagesOnce(name); pass++); // a parent goes only once the images made from it are gone
+}
+function removeImagesOnce(name) {
+  const ids = [...new Set(execFileSync('docker', ['images', '-q', '--no-trunc', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean))];
+  if (ids.length === 0) return false;
+  const from = [...new Set(execFileSync('docker', ['image', 'inspect', '--format', '{{.Config.Image}}', ...ids], { encoding: 'utf8' }).split('\n').filter((id) => id.startsWith('sha256:')))];
+  spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
+  const left = from.length > 0 ? spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}} {{len .RepoTags}}', ...from], { encoding: 'utf8' }).stdout.split('\n') : [];
+  const untagged = left.filter((line) => line.endsWith(' 0')).map((line) => line.split(' ')[0]);
+  if (untagged.length > 0) spawnSync('docker', ['rmi', ...untagged], { stdio: 'ignore' }); // never forced: a parent of others stays
+  return true;
 }
 
 function benchOneNode() {
@@ -125,22 +140,88 @@ function benchCascade() {
   rmSync(dir, { recursive: true, force: true });
 }
 
-function benchNoop() {
-  const name = `bench200x${process.pid}`;
+/**
+ * `chain build --jobs 1` of a 20-node chain (1 core, 3 middleware, 16 apps: a COPY each and one
+ * test) against the same Dockerfiles built one after another with `docker build`, each image's test
+ * run with `docker run` under the limits chain gives a test container. Both are cache busted by a
+ * patch of the core's file; runs are interleaved (chain, docker, chain, ...) on a noisy machine.
+ * `jobs1 [runs] notest`: the same without tests.
+ */
+function benchJobs1(runs = 5, tests = true) {
+  const name = `benchj1x${process.pid}`;
+  const nodes = [{ name: 'core', tier: 'core', parents: ['base'], dockerfile: 'FROM base\nCOPY data.txt /core.txt\n' }];
+  for (let m = 0; m < 3; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parents: ['core'], dockerfile: `FROM core\nCOPY data.txt /mw${m}.txt\n` });
+  for (let a = 0; a < 16; a++) nodes.push({ name: `app${a}`, tier: 'app', parents: [`mw${a % 3}`], dockerfile: `FROM mw${a % 3}\nCOPY data.txt /app${a}.txt\n` });
+  const test = (n) => `test -s /${n.name}.txt`;
+  const dir = makeChain(name, nodes, (n) => (tests ? `test:\n  - ${test(n)}\n` : undefined));
+  chain(['build', '--jobs', '1'], dir); // warm: the bundle read once, the base in the page cache
+  for (const n of nodes) writeFileSync(path.join(dir, `${n.name}.cli.Dockerfile`), n.dockerfile.replace(/^FROM (\S+)/m, (_, p) => `FROM ${name}-${p}:latest`));
+  spawnSync('docker', ['tag', BASE, `${name}-base:latest`]);
+  const limits = ['--network', 'none', '--memory', '512m', '--memory-swap', '512m', '--pids-limit', '256', '--cpus', '1'];
+  const pairs = [];
+  const cliImages = new Set();
+  for (let i = 0; i < runs; i++) {
+    appendFileSync(path.join(dir, 'layers/core/data.txt'), `patch ${i} ${Math.random()}\n`);
+    const t0 = process.hrtime.bigint();
+    const r = spawnSync(process.execPath, [path.join(root, 'dist/chain.mjs'), 'build', '--jobs', '1', '--json'], { cwd: dir, encoding: 'utf8', env: { ...process.env, CI: 'true' }, maxBuffer: 1 << 28 });
+    const c = Number(process.hrtime.bigint() - t0) / 1e6;
+    if (r.status !== 0) throw new Error(`chain build failed (${r.status}):\n${r.stderr.slice(-3000)}`);
+    const summary = JSON.parse(r.stdout);
+    const built = summary.nodes.filter((n) => n.status === 'built');
+    if (built.length !== nodes.length) throw new Error(`chain built ${built.length} of ${nodes.length} nodes`);
+    const nodeMs = built.reduce((sum, n) => sum + n.durationMs, 0);
+    appendFileSync(path.join(dir, 'layers/core/data.txt'), `cli patch ${i} ${Math.random()}\n`);
+    let d = 0;
+    for (const n of nodes) {
+      const image = `${name}-${n.name}:latest`;
+      d += docker(['build', '-q', '-f', path.join(dir, `${n.name}.cli.Dockerfile`), '-t', image, path.join(dir, 'layers', n.name)], dir);
+      cliImages.add(execFileSync('docker', ['images', '-q', '--no-trunc', image], { encoding: 'utf8' }).trim()); // each run's image is left untagged by the next
+      if (tests) d += docker(['run', '--rm', ...limits, '--entrypoint', '/bin/sh', image, '-c', test(n)], dir);
+    }
+    pairs.push({ c, d, nodeMs });
+    console.log(`  run ${i + 1}: chain build --jobs 1 ${seconds(c)} (its nodes ${seconds(nodeMs)}) vs serial docker build${tests ? ' + docker run' : ''} ${seconds(d)}: ratio ${(c / d).toFixed(2)}  [load ${loadavg()[0].toFixed(2)}]`);
+  }
+  const [c, d, n] = [pairs.map((x) => x.c), pairs.map((x) => x.d), pairs.map((x) => x.nodeMs)].map(median);
+  console.log(`jobs1: chain build --jobs 1 of 20 nodes (COPY${tests ? ' + 1 test' : ', no test'} each), median of ${runs}: ${seconds(c)} vs serial docker loop ${seconds(d)}: ratio ${median(pairs.map((x) => x.c / x.d)).toFixed(2)}`);
+  console.log(`  per node: chain ${(c / nodes.length).toFixed(0)} ms (inside its nodes ${(n / nodes.length).toFixed(0)} ms) vs docker ${(d / nodes.length).toFixed(0)} ms; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
+  removeImages(name);
+  spawnSync('sh', ['-c', `docker images --format '{{.Repository}}' | grep '^${name}-' | xargs -r -I{} docker rmi -f {}:latest`], { stdio: 'ignore' });
+  for (let pass = 0; pass < 2; pass++) spawnSync('docker', ['rmi', ...[...cliImages].filter(Boolean).reverse()], { stdio: 'ignore' }); // children first; never forced
+  rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A no-op `chain build` of an N-node chain (default 1,000) whose images all exist, next to
+ * `chain plan` of the same chain (what a build costs beyond its plan: the lock, the records, the
+ * run). Built first with `--jobs 4` from Dockerfiles that are only a FROM: under the classic
+ * builder such a build makes no step, and the labels go on without a container, ~0.1 s a node.
+ */
+function benchNoop(count = 1000, runs = 5) {
+  const name = `benchnoopx${process.pid}`;
   const nodes = [];
-  for (let c = 0; c < 4; c++) nodes.push({ name: `core${c}`, tier: 'core', parents: ['base'], dockerfile: 'FROM base\nCOPY data.txt /core.txt\n' });
-  for (let m = 0; m < 20; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parents: [`core${m % 4}`], dockerfile: `FROM core${m % 4}\nCOPY data.txt /mw.txt\n` });
-  for (let a = 0; a < 176; a++) nodes.push({ name: `app${a}`, tier: 'app', parents: [`mw${a % 20}`], dockerfile: `FROM mw${a % 20}\nCOPY data.txt /app.txt\n` });
+  const cores = Math.max(1, Math.round(count / 250));
+  const mws = Math.max(1, Math.round(count / 25));
+  for (let c = 0; c < cores; c++) nodes.push({ name: `core${c}`, tier: 'core', parents: ['base'], dockerfile: 'FROM base\n' });
+  for (let m = 0; m < mws; m++) nodes.push({ name: `mw${m}`, tier: 'middleware', parents: [`core${m % cores}`], dockerfile: `FROM core${m % cores}\n` });
+  for (let a = 0; nodes.length < count; a++) nodes.push({ name: `app${a}`, tier: 'app', parents: [`mw${a % mws}`], dockerfile: `FROM mw${a % mws}\n` });
   const dir = makeChain(name, nodes);
-  const first = chain(['build'], dir);
-  const noop = median([chain(['build'], dir), chain(['build'], dir), chain(['build'], dir)]);
-  console.log(`no-op chain build of a 200-node chain whose images all exist: ${seconds(noop)} (median of 3; building it from nothing took ${seconds(first)})`);
+  const first = chain(['build', '--jobs', '4'], dir);
+  const builds = [];
+  const plans = [];
+  for (let i = 0; i < runs; i++) {
+    builds.push(chain(['build'], dir));
+    plans.push(chain(['plan'], dir));
+  }
+  const images = execFileSync('docker', ['info', '--format', '{{.Images}}'], { encoding: 'utf8' }).trim();
+  console.log(`noop: chain build of a ${count}-node chain whose images all exist: ${seconds(median(builds))}; chain plan of it ${seconds(median(plans))} (medians of ${runs}, interleaved; building it from nothing with --jobs 4 took ${seconds(first)})`);
+  console.log(`  the engine held ${images} images; load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}`);
   removeImages(name);
   rmSync(dir, { recursive: true, force: true });
 }
 
 const which = process.argv[2] ?? 'all';
-const jobsArgs = process.argv[3] ? ['--jobs', process.argv[3]] : []; // cascade: compare --jobs values
+const jobsArgs = which === 'cascade' && process.argv[3] ? ['--jobs', process.argv[3]] : []; // cascade: compare --jobs values
 if (which === 'all' || which === 'one') benchOneNode();
 if (which === 'all' || which === 'cascade') benchCascade();
-if (which === 'all' || which === 'noop') benchNoop();
+if (which === 'all' || which === 'jobs1') benchJobs1(Number(process.argv[3] ?? 5), process.argv[4] !== 'notest');
+if (which === 'all' || which === 'noop') benchNoop(Number(process.argv[3] ?? 1000));

@@ -5,8 +5,10 @@
 import type { Readable } from 'node:stream';
 import { stripVTControlCharacters } from 'node:util';
 import type Docker from 'dockerode';
+import tar from 'tar-stream';
 import { ChainError } from '../core/errors.js';
 import type { Builder } from '../core/model.js';
+import { labelInEngine, labelInstruction } from './engine-label.js';
 import { describe, engineCall, followProgress, streamError, type ProgressEvent, type RunControl } from './engine-calls.js';
 
 export interface BuildOptions extends RunControl {
@@ -17,6 +19,11 @@ export interface BuildOptions extends RunControl {
   builder?: Builder;
   /** BuildKit only: id -> value of the node's secrets */
   secrets?: Readonly<Record<string, Buffer>>;
+  /**
+   * Classic only: labels the image gets after its build, without a step (engine-label.ts); a
+   * BuildKit build carries them as a LABEL instruction of its Dockerfile, which costs no container.
+   */
+  labels?: Readonly<Record<string, string>>;
 }
 
 /** The step a build failed at, as the classic builder numbers them (every instruction, from 1), with its last lines of output. */
@@ -120,7 +127,25 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildO
   }
   const result = buildResult(events);
   if ('error' in result) throw new BuildFailedError(result.error, steps.step());
-  return result.id;
+  return opts.labels ? labelImage(docker, result.id, opts.labels, opts) : result.id;
+}
+
+/**
+ * The built image with its labels: a new config loaded (no container), or, when its history
+ * cannot be written back from what the engine shows (engine-label.ts), a LABEL step on it.
+ */
+async function labelImage(docker: Docker, id: string, labels: Readonly<Record<string, string>>, opts: BuildOptions): Promise<string> {
+  const labelled = await labelInEngine(docker, id, labels);
+  if (labelled) {
+    opts.onLine?.(`# labelled ${id}: ${labelled}`);
+    return labelled;
+  }
+  opts.onLine?.(`# labelling ${id} with a LABEL step: its history does not say which empty entries made layers`);
+  const pack = tar.pack();
+  pack.entry({ name: 'Dockerfile' }, `FROM ${id}\n${labelInstruction(labels)}\n`);
+  pack.finalize();
+  const control = { ...(opts.signal ? { signal: opts.signal } : {}), ...(opts.onLine ? { onLine: opts.onLine } : {}) };
+  return buildImage(docker, pack as unknown as Readable, { dockerfile: 'Dockerfile', buildargs: {}, ...control });
 }
 
 /**

@@ -111,7 +111,8 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
         provenance: {
           store: new ProvenanceStore(config.root),
           buildId: newBuildId(deps.now()),
-          builder: { chain: chainVersion(), engine: await engine.version() },
+          // The engine's version is for provenance: a run with nothing to build asks none.
+          builder: { chain: chainVersion(), ...(toBuild.length > 0 ? { engine: await engine.version() } : {}) },
           ...reasonOf(state.readCascade(), request.reason),
           ...(signingKey ? { signingKey } : {}),
         },

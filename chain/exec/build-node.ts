@@ -122,7 +122,7 @@ async function madeAndTested(build: NodeBuild, onLine: (line: string) => void, p
   return { imageId: rebased.imageId, ...(rebased.staged ? { staged: rebased.staged } : {}), rebased: { from: rebased.from, onto: rebased.onto } };
 }
 
-/** The image, untagged: the Dockerfile with every parent pinned to its exact image and the labels added. */
+/** The image, untagged: the Dockerfile with every parent pinned to its exact image, and the labels. */
 async function buildImage(build: NodeBuild, onLine: (line: string) => void): Promise<string> {
   const { node, inputs } = build;
   const dockerfile = inputs.dockerfiles[node.name];
@@ -136,10 +136,14 @@ async function buildImage(build: NodeBuild, onLine: (line: string) => void): Pro
   // BuildKit takes no bare image ID in FROM: each parent gets a tag of this build's own.
   const parents = builder === 'buildkit' ? await build.engine.parentRefs(inputs.config.name, ids) : { refs: ids, release: async () => undefined };
   try {
-    const text = `${rewriteImages(dockerfile.text, dockerfile.info, parents.refs)}\n${labelInstruction(imageLabels(build, shape))}\n`;
+    // Classic: the labels go on after the build, without a LABEL step's container; BuildKit's LABEL costs none.
+    const labels = imageLabels(build, shape);
+    const rewritten = rewriteImages(dockerfile.text, dockerfile.info, parents.refs);
+    const text = builder === 'buildkit' ? `${rewritten}\n${labelInstruction(labels)}\n` : `${rewritten}\n`;
     const context = packContext(path.join(inputs.config.root, node.path), snapshot, { [GENERATED_DOCKERFILE]: text });
     return await build.engine.build(context, {
       dockerfile: GENERATED_DOCKERFILE,
+      ...(builder === 'buildkit' ? {} : { labels }),
       buildargs: node.args,
       nocache: build.plan.reasons.some((reason) => reason.kind === 'forced'),
       builder,

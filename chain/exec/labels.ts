@@ -1,10 +1,15 @@
-/** The labels a built image carries, written as one LABEL instruction of its Dockerfile. */
+/**
+ * The labels a built image carries: given to a classic build, which adds them without a step
+ * (adapters/engine-label.ts); written as one LABEL instruction of a BuildKit build's Dockerfile.
+ */
 import path from 'node:path';
 import { finalBase } from '../core/dockerfile.js';
 import { ownInputsKey } from '../core/fingerprint.js';
 import { digestOf } from '../core/image-ref.js';
 import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
 import type { NodeBuild } from './build-types.js';
+
+export { labelInstruction } from '../adapters/engine-label.js';
 import { sourceFacts } from './source-facts.js';
 
 type LabelSource = Pick<NodeBuild, 'node' | 'inputs' | 'plan' | 'parents'>;
@@ -53,12 +58,4 @@ export function imageLabels(build: LabelSource, baseShape?: { layers: number; hi
     }
   }
   return labels;
-}
-
-/** All labels in one LABEL instruction: each `labels` build option would cost its own step. */
-export function labelInstruction(labels: Record<string, string>): string {
-  const quote = (text: string) => JSON.stringify(text).replace(/\$/g, '\\$');
-  return `LABEL ${Object.entries(labels)
-    .map(([key, value]) => `${quote(key)}=${quote(value)}`)
-    .join(' \\\n      ')}`;
 }

@@ -141,9 +141,26 @@ export function chainImages(engine: DockerEngine, chain: string): Promise<Docker
   return engine.docker.listImages({ filters: JSON.stringify({ label: [`dev.chain.chain=${chain}`] }) });
 }
 
-/** Removes every image of a chain from the engine. */
+/**
+ * Removes every image of a chain from the engine, and the untagged images they were made from (a
+ * classic build's image before its labels, which a root node's does not carry the chain label on).
+ */
 export async function removeChainImages(engine: DockerEngine, chain: string): Promise<void> {
-  for (const image of await chainImages(engine, chain)) await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+  // A parent goes only once the images made from it are gone, so a few passes.
+  for (let pass = 0; pass < 4; pass++) {
+    const images = await chainImages(engine, chain);
+    if (images.length === 0) return;
+    const madeFrom = new Set<string>();
+    for (const image of images) {
+      const from = (await engine.docker.getImage(image.Id).inspect().catch(() => undefined))?.Config?.Image;
+      if (from?.startsWith('sha256:')) madeFrom.add(from);
+      await engine.docker.getImage(image.Id).remove({ force: true }).catch(() => undefined);
+    }
+    for (const id of madeFrom) {
+      const tags = (await engine.docker.getImage(id).inspect().catch(() => undefined))?.RepoTags;
+      if (tags && tags.length === 0) await engine.docker.getImage(id).remove().catch(() => undefined); // never a tagged image (a parent)
+    }
+  }
 }
 
 /** IDs (as printed, 12 hex digits or more) of the step containers the classic builder names in a chain's build logs. */

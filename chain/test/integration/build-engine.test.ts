@@ -134,7 +134,7 @@ it('a per-tier limit in chain.yaml bounds builds of that tier; children start af
 
 it('SIGKILL at several points: the rerun rebuilds nothing that had succeeded and leaves no container', async () => {
   appendFileSync(file('layers/core/corebuild/etc/motd'), 'kill test\n');
-  const points = [/corebuild: Step 4\/8/, /httpd: test 1\/1/, /(site|docs|report): started/];
+  const points = [/corebuild: Step 4\/\d+ : RUN/, /httpd: test 1\/1/, /(site|docs|report): started/];
   const succeeded = new Set<string>();
   for (const point of points) {
     const child = spawnChain(['build', '--jobs', '2'], dir);
@@ -183,7 +183,7 @@ it('SIGINT cancels running builds, prints the summary, promotes nothing unfinish
   const tagsBefore = await versionTags(engine, name);
   appendFileSync(file('layers/core/corebuild/etc/motd'), 'interrupt\n');
   const child = spawnChain(['build', '--json'], dir);
-  await child.waitFor(/corebuild: Step 4\/8/);
+  await child.waitFor(/corebuild: Step 4\/\d+ : RUN/);
   child.kill('SIGINT');
   const { code, out } = await child.done;
   assert.is(code, 130);
@@ -197,7 +197,7 @@ it('SIGINT cancels running builds, prints the summary, promotes nothing unfinish
 it('a second SIGINT exits at once: no waiting for the cancellation, no summary', async () => {
   appendFileSync(file('layers/core/corebuild/etc/motd'), 'second interrupt\n');
   const child = spawnChain(['build', '--json'], dir);
-  await child.waitFor(/corebuild: Step 4\/8/);
+  await child.waitFor(/corebuild: Step 4\/\d+ : RUN/);
   child.kill('SIGINT');
   // Sent once the first is handled: two signals sent back to back can merge into one.
   await child.waitFor(/SIGINT: cancelling/);
