@@ -45,9 +45,12 @@ export type Removal = { outcome: 'deleted' | 'untagged' | 'gone' } | { outcome: 
 
 /**
  * Removes these tags of an image one by one, fingerprint tags last, never by ID and never forced:
- * the engine deletes the image with its last tag, and refuses when a container uses it.
+ * the engine deletes the image with its last tag, and refuses when a container uses it. Once it is
+ * deleted, so is the unlabelled image it was made from, unless `needed` names it (a kept image's).
  */
-export async function removeImageTags(engine: DockerClient, id: string, tags: string[]): Promise<Removal> {
+export async function removeImageTags(engine: DockerClient, id: string, tags: string[], needed: ReadonlySet<string> = new Set()): Promise<Removal> {
+  const found = await labelSource(engine, id);
+  const source = found && !needed.has(found.Id) ? found : undefined;
   const ordered = [...tags].sort((a, b) => Number(isFingerprintTag(tagOf(a))) - Number(isFingerprintTag(tagOf(b))));
   let removed = 0;
   let deleted = false;
@@ -62,5 +65,56 @@ export async function removeImageTags(engine: DockerClient, id: string, tags: st
       if (statusOf(err) !== 404) throw err;
     }
   }
+  if (deleted && source) await removeLabelSource(engine, source);
   return { outcome: deleted ? 'deleted' : removed > 0 ? 'untagged' : 'gone' };
+}
+
+/** The unlabelled images these images were made from (see labelSource). */
+export async function labelSources(engine: DockerClient, ids: string[]): Promise<Set<string>> {
+  const sources = new Set<string>();
+  for (const id of ids) {
+    const source = await labelSource(engine, id);
+    if (source) sources.add(source.Id);
+  }
+  return sources;
+}
+
+interface Inspected {
+  Id: string;
+  RepoTags?: string[] | null;
+  Config?: { Image?: string } | null;
+  RootFS?: { Layers?: string[] } | null;
+}
+
+/**
+ * The image a classic build labelled by a loaded config (engine-label.ts) was made from: its config
+ * names it (Config.Image), and it holds the very same layers. Undefined for any other image.
+ */
+async function labelSource(engine: DockerClient, id: string): Promise<Inspected | undefined> {
+  const image = await inspectRaw(engine, id);
+  const from = image?.Config?.Image;
+  if (!image || !from?.startsWith('sha256:') || from === id) return undefined;
+  const source = await inspectRaw(engine, from);
+  const same = (a?: string[], b?: string[]) => a !== undefined && b !== undefined && a.length === b.length && a.every((l, i) => l === b[i]);
+  return source && same(source.RootFS?.Layers, image.RootFS?.Layers) ? source : undefined;
+}
+
+/** Once the labelled image is deleted, the unlabelled one it was made from, when nothing tags or uses it (never forced). */
+async function removeLabelSource(engine: DockerClient, source: Inspected): Promise<void> {
+  if ((source.RepoTags ?? []).some((t) => t !== '<none>:<none>')) return;
+  try {
+    await engineCall(() => engine.docker.getImage(source.Id).remove());
+  } catch (err) {
+    // 409: a container or another image still needs it, and the engine keeps it; 404: gone already.
+    if (statusOf(err) !== 409 && statusOf(err) !== 404) throw err;
+  }
+}
+
+async function inspectRaw(engine: DockerClient, ref: string): Promise<Inspected | undefined> {
+  try {
+    return (await engineCall(() => engine.docker.getImage(ref).inspect())) as Inspected;
+  } catch (err) {
+    if (statusOf(err) === 404) return undefined;
+    throw err;
+  }
 }

@@ -7,6 +7,8 @@ import path from 'node:path';
 import { ChainError, ExitCode, fail, problem } from '../core/errors.js';
 import { Labels, type BuiltNode, type ChainConfig } from '../core/model.js';
 import { makesImage, type Plan } from '../core/plan.js';
+import { readsAs } from '../core/dockerfile.js';
+import type { LoadedChain } from '../config/resolve.js';
 import type { Violation } from '../policy/model.js';
 import { lintChain } from '../policy/run.js';
 import { acquireBuildLock } from '../adapters/lock.js';
@@ -77,6 +79,7 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
 
     // Policies first: a node that breaks an error rule is not built; warnings are told.
     const toBuild = plan.nodes.filter((n) => makesImage(n.action)).map((n) => n.name);
+    refuseStaleReadings(world.loaded, toBuild);
     if (toBuild.length > 0) {
       const result = await lintChain(world.loaded, toBuild, { engine, snapshots: world.snapshots, today: deps.now() });
       for (const v of result.violations.filter((x) => x.severity === 'warn')) request.onPolicyWarning(v);
@@ -177,4 +180,20 @@ export function buildExitCode(summary: BuildSummary): ExitCode {
   if (summary.engineLost || summary.stateUnwritable) return ExitCode.environment;
   if (summary.registryFailed) return ExitCode.registry;
   return summary.counts.failed + summary.counts.blocked + summary.counts.cancelled > 0 ? ExitCode.failed : ExitCode.ok;
+}
+
+/**
+ * The Dockerfile of every node to build is read again: the checks ran on a reading remembered in
+ * the state folder (adapters/dockerfile-cache.ts), and what is built must be what was checked.
+ */
+function refuseStaleReadings(loaded: LoadedChain, names: string[]): void {
+  for (const name of names) {
+    const dockerfile = loaded.dockerfiles[name];
+    if (dockerfile && !readsAs(dockerfile.text, dockerfile.info)) {
+      fail('E_DOCKERFILE_CACHE', `node ${name}: the reading of its Dockerfile remembered in ${STATE_DIR}/cache/dockerfiles.json is not what the Dockerfile says`, {
+        hint: `remove ${STATE_DIR}/cache and run again (something other than chain wrote that file)`,
+        location: { file: dockerfile.file },
+      }, ExitCode.environment);
+    }
+  }
 }

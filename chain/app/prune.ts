@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fail } from '../core/errors.js';
 import { fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
 import { choosePrune, tagOf, type KeptImage, type PruneChoice, type StoreImage } from '../core/prune.js';
-import { engineImages, removeImageTags, type EngineImage } from '../adapters/engine-prune.js';
+import { engineImages, labelSources, removeImageTags, type EngineImage } from '../adapters/engine-prune.js';
 import { acquireBuildLock } from '../adapters/lock.js';
 import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
 import { deleteRegistryImage, registryImages } from '../adapters/registry-prune.js';
@@ -117,9 +117,11 @@ async function applyPrune(nodes: NodePrune[], engine: DockerClient, registry: { 
       if (registry) image.outcome = await deleteRegistryImage(registry.client, repository(registry.prefix, node.node), image.id);
     }
   }
+  // The unlabelled images kept images were made from stay: they are those images' build cache.
+  const needed = await labelSources(engine, nodes.flatMap((n) => n.kept.filter((i) => i.store === 'engine').map((i) => i.id)));
   for (const node of [...nodes].reverse()) {
     for (const image of node.pruned.filter((i) => i.store === 'engine')) {
-      const removal = await removeImageTags(engine, image.id, image.tags);
+      const removal = await removeImageTags(engine, image.id, image.tags, needed);
       image.outcome = removal.outcome;
       if (removal.outcome === 'in-use') image.detail = removal.detail;
     }

@@ -136,8 +136,21 @@ it('an image a container uses is kept in the engine, which refuses to delete it'
 });
 
 it('--apply deletes them from the registry (with their attestations) and the engine; a second finds nothing', async () => {
+  // A classic build is labelled by a config loaded over the unlabelled image it built (engine-label.ts):
+  // a deleted image's unlabelled one goes with it, unless a kept image was made from it too.
+  const sourceOf = async (id: string) => (await engine.docker.getImage(id).inspect()).Config?.Image ?? '';
+  const planned = (await prune(dir, '--keep', '1')).data;
+  const engineIds = (which: 'kept' | 'pruned') => planned.nodes.flatMap((n) => n[which].filter((i) => i.store === 'engine').map((i) => i.id));
+  const keptSources = new Set(await Promise.all(engineIds('kept').map(sourceOf)));
+  const prunedSources = await Promise.all(engineIds('pruned').map(sourceOf));
   const { text, data } = await prune(dir, '--keep', '1', '--apply');
   assert.is(lastLine(text), 'pruned 6 images', text);
+  assert.ok(prunedSources.length > 0 && prunedSources.every((from) => from.startsWith('sha256:')), 'each was made from an unlabelled image');
+  for (const from of prunedSources) {
+    if (keptSources.has(from)) assert.ok(await engine.inspect(from), `${from}: a kept image was made from it too: it stays`);
+    else assert.is(await engine.inspect(from), undefined, `${from}: the unlabelled image a deleted one was made from is gone too`);
+  }
+  assert.ok(prunedSources.some((from) => !keptSources.has(from)), 'at least one unlabelled image was removed');
   assert.ok(data.applied);
   assert.equal(listed(data), [...stale('registry'), ...stale('engine')].sort());
   assert.equal([...new Set(data.nodes.flatMap((n) => n.pruned.map((i) => i.outcome)))], ['deleted']);
