@@ -69,9 +69,12 @@ export async function startListing(engine: EngineReader, chain: string, built: n
   const count = startImageCount(engine, built);
   if (!count || !(await reach).reachable || storeRead(2 * built, await count) !== 'list') return undefined;
   const listed = engine.imagesByTag(chain).catch(() => undefined);
-  await new Promise((resolve) => setImmediate(resolve));
+  await turn();
   return { listed };
 }
+
+/** One turn of the event loop: requests just started are written before the synchronous work that follows. */
+export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /**
  * The entries of the chain's tags the planner looks up, with custody; `how` forces a way (tests,

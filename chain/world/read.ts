@@ -20,7 +20,9 @@ import type { EngineReader, TagEntry } from '../adapters/engine.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
 import type { StateStore } from '../adapters/state.js';
 import type { ProvenanceStore } from '../adapters/provenance-store.js';
-import { lookedUpTags, readEngineTags, startImageCount } from './engine-store.js';
+import { lookedUpTags, readEngineTags, startImageCount, turn } from './engine-store.js';
+
+export { turn } from './engine-store.js';
 import { fromPin, resolveExternal, type ResolvedExternal } from './externals.js';
 import { localPrevious, rebaseCandidates, releaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
 
@@ -79,9 +81,6 @@ export function startEngineRead(engine: EngineReader): Promise<StoreObservations
   store.catch(() => undefined); // awaited later; until then a failure must not count as unhandled
   return store;
 }
-
-/** One turn of the event loop: requests just started are written before the synchronous work that follows. */
-export const turn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
 
 /** Reads what the planner needs about the selected nodes (the targets and their ancestors). */
 export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected: string[], deps: WorldDeps, reads: WorldReads): Promise<World> {
