@@ -1,12 +1,14 @@
 /**
  * Dockerfile readings remembered across runs, by the text's hash: a chain of thousands of nodes
  * whose Dockerfiles did not change is loaded without parsing them again (parsing is most of what
- * reading a Dockerfile costs in a short-lived process). The file lives in the state folder; a
+ * reading a Dockerfile costs in a short-lived process). The file lives in the state folder, when
+ * there is one (a fresh checkout's plan and lint stay read-only); a
  * missing, unreadable, foreign or malformed one is simply not used, and a cache that cannot be
  * written is not an error. What is remembered is exactly what readDockerfile returned; a build
  * parses the text again and refuses a reading that differs (exec/build-node.ts).
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { readDockerfile, type DockerfileInfo, type DockerfileInfos } from '../core/dockerfile.js';
@@ -40,10 +42,14 @@ export class DockerfileCache implements DockerfileInfos {
     return this.remembered;
   }
 
-  /** The cache of the chain at `root`; undefined when the parser's version cannot be told. */
+  /**
+   * The cache of the chain at `root`: only where its state folder exists already (chain has built
+   * there), so that a plan or a lint of a fresh checkout writes nothing; undefined there, and when
+   * the parser's version cannot be told.
+   */
   static open(root: string): DockerfileCache | undefined {
     const parser = parserVersion();
-    return parser ? new DockerfileCache(path.join(root, STATE_DIR, 'cache', 'dockerfiles.json'), parser) : undefined;
+    return parser && existsSync(path.join(root, STATE_DIR)) ? new DockerfileCache(path.join(root, STATE_DIR, 'cache', 'dockerfiles.json'), parser) : undefined;
   }
 
   read(text: string): DockerfileInfo {

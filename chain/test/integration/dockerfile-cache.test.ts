@@ -3,7 +3,7 @@
  * other than chain wrote the file) never reaches a build: `chain build` reads the Dockerfile of
  * every node it builds again and refuses, before building anything. Real engine, real git.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -21,6 +21,7 @@ it.after(async () => {
 });
 
 it('a tampered reading is refused by chain build (E_DOCKERFILE_CACHE, exit 3); without the cache the build runs', async () => {
+  mkdirSync(path.join(dir, '.chain')); // the state folder of a chain built here before: readings are kept in it
   assert.is((await runCli(['plan', '--json'], { cwd: dir, engine })).code, 0);
   const cache = JSON.parse(readFileSync(cacheFile, 'utf8')) as { entries: Record<string, { instructions: { keyword: string }[] }> };
   // Every remembered reading now hides its RUN steps: the policies would check a Dockerfile that is not there.

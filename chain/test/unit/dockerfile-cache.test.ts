@@ -2,7 +2,7 @@
  * Dockerfile readings remembered across runs (adapters/dockerfile-cache.ts): a remembered reading
  * is exactly readDockerfile's; a cache file that is malformed, foreign or tampered with into a
  * shape chain does not read is ignored; a plan of a chain whose Dockerfiles changed reads them
- * again; a chain that fails to load writes nothing.
+ * again; a chain that fails to load writes nothing; without a state folder nothing is written.
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -20,10 +20,19 @@ const texts = [
 ];
 const dirs: string[] = [];
 const cacheFile = (root: string) => path.join(root, '.chain', 'cache', 'dockerfiles.json');
-
-test('a remembered reading equals readDockerfile, in this run and the next', () => {
+/** A folder where chain has state already (as after a build). */
+function stateful(): string {
   const root = tempDir('chain-dfcache-');
   dirs.push(root);
+  mkdirSync(path.join(root, '.chain'));
+  return root;
+}
+
+test('a remembered reading equals readDockerfile, in this run and the next; no state folder, no cache', () => {
+  const fresh = tempDir('chain-dfcache-');
+  dirs.push(fresh);
+  assert.is(DockerfileCache.open(fresh), undefined, 'a fresh checkout stays read-only');
+  const root = stateful();
   const first = DockerfileCache.open(root);
   assert.ok(first, 'the parser version is known');
   for (const t of texts) assert.equal(first.read(t), readDockerfile(t));
@@ -39,8 +48,7 @@ test('a remembered reading equals readDockerfile, in this run and the next', () 
 });
 
 test('a malformed, foreign or reshaped cache file is not used', () => {
-  const root = tempDir('chain-dfcache-');
-  dirs.push(root);
+  const root = stateful();
   const seed = DockerfileCache.open(root) as DockerfileCache;
   seed.read(texts[0] as string);
   seed.save();
@@ -71,8 +79,7 @@ test('an unwritable state folder is not an error', () => {
 });
 
 test('plans read a changed Dockerfile again; a chain that fails to load writes no cache', async () => {
-  const root = tempDir('chain-dfcache-');
-  dirs.push(root);
+  const root = stateful();
   const engine = absentEngine();
   const chainYaml = 'version: 1\nname: c\nteams:\n  ops: { members: [ops@x.example] }\nnodes:\n  base:\n    tier: base\n    owner: ops\n    image: vendor/base:1\n  core:\n    tier: core\n    owner: ops\n    path: core\n    from: [base]\n';
   writeFileSync(path.join(root, 'chain.yaml'), chainYaml.replace('from: [base]', 'from: [nope]'));
