@@ -14,6 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync, appendFileSync } from 'n
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commitRepo, removeImages } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BASE = process.env.CHAIN_VENDOR_BASE ?? 'vendor/busybox:1.35';
@@ -42,27 +43,9 @@ function makeChain(name, nodes, layerYaml = () => undefined) {
     if (layer) writeFileSync(path.join(dir, 'layers', n.name, 'layer.yaml'), layer);
   }
   writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+  commitRepo(dir);
   return dir;
 }
-/** The chain's images, and the untagged images a classic build labelled them from (a root node's has no chain label). */
-function removeImages(name) {
-  for (let pass = 0; pass < 4 && removeImagesOnce(name); pass++); // a parent goes only once the images made from it are gone
-}
-function removeImagesOnce(name) {
-  const ids = [...new Set(execFileSync('docker', ['images', '-q', '--no-trunc', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean))];
-  if (ids.length === 0) return false;
-  const from = [...new Set(execFileSync('docker', ['image', 'inspect', '--format', '{{.Config.Image}}', ...ids], { encoding: 'utf8' }).split('\n').filter((id) => id.startsWith('sha256:')))];
-  spawnSync('docker', ['rmi', '-f', ...ids], { stdio: 'ignore' });
-  const left = from.length > 0 ? spawnSync('docker', ['image', 'inspect', '--format', '{{.Id}} {{len .RepoTags}}', ...from], { encoding: 'utf8' }).stdout.split('\n') : [];
-  const untagged = left.filter((line) => line.endsWith(' 0')).map((line) => line.split(' ')[0]);
-  if (untagged.length > 0) spawnSync('docker', ['rmi', ...untagged], { stdio: 'ignore' }); // never forced: a parent of others stays
-  return true;
-}
-
 function benchOneNode() {
   const name = `bench1x${process.pid}`;
   const dir = makeChain(name, [{ name: 'one', tier: 'core', parents: ['base'], dockerfile: 'FROM base\nCOPY data.txt /data.txt\n' }]);

@@ -15,6 +15,7 @@ import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate-chain.mjs';
+import { commitRepo, removeImages } from './bench-lib.mjs';
 
 const TURBO_VERSION = '2.11.11';
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -47,12 +48,6 @@ function installTurbo() {
   return { dir, bin: path.join(dir, 'node_modules/.bin/turbo') };
 }
 
-/** This run's images, by the chain's label: the engine is shared, nothing else is touched. */
-function removeImages(name) {
-  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
-}
-
 const ms = (r) => (r ? `${Math.round(r.ms)} ms` : '-');
 const mb = (r) => (r?.rss ? `${Math.round(r.rss)} MB` : '');
 const ratio = (a, b) => (a && b ? `${(a.ms / b.ms).toFixed(2)}x` : '-');
@@ -73,10 +68,7 @@ try {
         writeFileSync(path.join(dir, 'policies', 'supply-chain.yaml'), readFileSync(path.join(root, 'policies', 'supply-chain.yaml'), 'utf8'));
       }
       const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 1 << 30 });
-      git('init', '-q');
-      git('config', 'gc.auto', '0'); // no background gc while timing (or while removing the folder)
-      git('add', '-A');
-      git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+      commitRepo(dir);
 
       const full = median(() => chain(['plan', '--json'], dir));
       const turboFull = turbo && median(() => timed(turbo.bin, ['run', 'build', '--dry=json'], dir));

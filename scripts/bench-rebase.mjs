@@ -6,11 +6,12 @@
 // in every variant: its own files changed, so it is rebuilt), then times `chain build` of the 15
 // descendants (the whole process: start, plan, rebuild or rebase, tests, promotion).
 //   scripts/bench-rebase [runs, default 3] [iterations of the RUN step's loop, default 150000: about a second]
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { commitRepo, removeImages } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BASE = process.env.CHAIN_VENDOR_BASE ?? 'vendor/busybox:1.35';
@@ -45,16 +46,8 @@ function makeChain(name, { rebase, tests }) {
     writeFileSync(path.join(folder, 'layer.yaml'), `${layer.join('\n')}\n`);
   }
   writeFileSync(path.join(dir, 'chain.yaml'), `${lines.join('\n')}\n`);
-  const git = (...args) => execFileSync('git', args, { cwd: dir, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+  commitRepo(dir);
   return dir;
-}
-
-function removeImages(name) {
-  const ids = execFileSync('docker', ['images', '-q', '--filter', `label=dev.chain.chain=${name}`], { encoding: 'utf8' }).split('\n').filter(Boolean);
-  if (ids.length > 0) spawnSync('docker', ['rmi', '-f', ...new Set(ids)], { stdio: 'ignore' });
 }
 
 const variants = [

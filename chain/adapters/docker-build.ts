@@ -9,7 +9,7 @@ import tar from 'tar-stream';
 import { ChainError } from '../core/errors.js';
 import type { Builder } from '../core/model.js';
 import { labelInEngine, labelInstruction } from './engine-label.js';
-import { describe, engineCall, followProgress, streamError, type ProgressEvent, type RunControl } from './engine-calls.js';
+import { buildParams, describe, engineCall, followProgress, streamError, type ProgressEvent, type RunControl } from './engine-calls.js';
 
 export interface BuildOptions extends RunControl {
   dockerfile: string;
@@ -85,14 +85,7 @@ export async function buildImage(docker: Docker, context: Readable, opts: BuildO
   let stream: NodeJS.ReadableStream;
   try {
     stream = await engineCall(() =>
-      docker.buildImage(context, {
-        dockerfile: opts.dockerfile,
-        buildargs: opts.buildargs,
-        rm: true,
-        forcerm: true,
-        nocache: opts.nocache ?? false,
-        ...(opts.signal ? { abortSignal: opts.signal } : {}),
-      }),
+      docker.buildImage(context, buildParams(opts)),
     );
   } catch (err) {
     if (err instanceof ChainError || opts.signal?.aborted) throw err;

@@ -13,6 +13,11 @@ export interface RunControl {
   onLine?: (line: string) => void;
 }
 
+/** The /build parameters both builders take: intermediate containers always removed, the run's signal aborting the call. */
+export function buildParams(opts: RunControl & { dockerfile: string; buildargs: Record<string, string>; nocache?: boolean }): Docker.ImageBuildOptions {
+  return { dockerfile: opts.dockerfile, buildargs: opts.buildargs, rm: true, forcerm: true, nocache: opts.nocache ?? false, ...(opts.signal ? { abortSignal: opts.signal } : {}) };
+}
+
 /** One event of a build, push or pull progress stream. */
 export interface ProgressEvent {
   stream?: string;

@@ -7,7 +7,7 @@
 import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import { ChainError } from '../../core/errors.js';
-import { describe, engineCall, followProgress, type ProgressEvent, type RunControl } from '../engine-calls.js';
+import { buildParams, describe, engineCall, followProgress, type ProgressEvent, type RunControl } from '../engine-calls.js';
 import { openSession } from './session.js';
 import { decodeTrace, TraceReader, type TraceStep } from './trace.js';
 
@@ -31,15 +31,10 @@ export async function buildWithKit(docker: Docker, context: Readable, opts: KitB
     try {
       stream = await engineCall(() =>
         docker.buildImage(context, {
-          dockerfile: opts.dockerfile,
-          buildargs: opts.buildargs,
-          rm: true,
-          forcerm: true,
-          nocache: opts.nocache ?? false,
+          ...buildParams(opts),
           // A number, not '2': dockerode opens its own session (auth only) for the string.
           version: 2 as unknown as '2',
           session: session.id,
-          ...(opts.signal ? { abortSignal: opts.signal } : {}),
         } as Docker.ImageBuildOptions),
       );
     } catch (err) {
