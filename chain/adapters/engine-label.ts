@@ -5,7 +5,9 @@
  * archive that holds only that config and a manifest. Engine 20.10's load finds each layer by its
  * chain ID and never opens a layer file the engine has, so none is in the archive (as in
  * engine-rebase.ts): measured, ~5-10 ms. The new config is the image's own, as the engine shows it
- * (inspect and history), with the labels added: same layers, Env, Cmd, created time, history.
+ * (inspect and history), with the labels added: same layers, Env, Cmd, history. Its created time
+ * is when it was labelled, as a LABEL step's image's would be: a rebuild whose steps all came from
+ * the build cache (a patch) is newer than the build it repeats, and prune keeps the newest by it.
  *
  * What the engine's API does not show, and so the new config cannot carry: history times below a
  * second (the history call gives whole seconds), a history entry's author (a MAINTAINER), and
@@ -74,6 +76,8 @@ export function labelledConfig(
   labels: Readonly<Record<string, string>>,
   /** known prefixes: the first `entries` history entries made the first `layers` layers (the images it was built on) */
   checkpoints: readonly Checkpoint[] = [],
+  /** when the labelled image is made (RFC 3339) */
+  created = image.Created,
 ): ImageConfigJson | undefined {
   const layers = image.RootFS?.Layers ?? [];
   const items = [...newestFirst].reverse();
@@ -104,7 +108,7 @@ export function labelledConfig(
     config: { ...image.Config, Image: image.Id, Labels: sorted({ ...(image.Config?.Labels ?? {}), ...labels }) },
     ...optional('container', image.Container),
     ...(image.ContainerConfig ? { container_config: image.ContainerConfig } : {}),
-    created: image.Created,
+    created,
     ...optional('docker_version', image.DockerVersion),
     history,
     os: image.Os ?? 'linux',
@@ -129,7 +133,7 @@ export function labelInstruction(labels: Readonly<Record<string, string>>): stri
 export async function labelInEngine(docker: Docker, id: string, labels: Readonly<Record<string, string>>): Promise<string | undefined> {
   const image = docker.getImage(id);
   const [info, history] = await Promise.all([engineCall(() => image.inspect() as Promise<InspectForConfig>), engineCall(() => image.history() as Promise<HistoryItem[]>)]);
-  const config = labelledConfig(info, history, labels, await checkpoints(docker, history));
+  const config = labelledConfig(info, history, labels, await checkpoints(docker, history), labellingTime(info.Created));
   if (!config) return undefined;
   const bytes = Buffer.from(JSON.stringify(config));
   const hex = createHash('sha256').update(bytes).digest('hex');
@@ -146,6 +150,12 @@ export async function labelInEngine(docker: Docker, id: string, labels: Readonly
   if (error) throw new Error(`labels: the engine refused the labelled config of ${id}: ${error}`);
   if (!events.some((e) => e.stream?.includes(`sha256:${hex}`))) throw new Error(`labels: the engine's load of the labelled config of ${id} did not name sha256:${hex}`);
   return `sha256:${hex}`;
+}
+
+/** Now, or the built image's own time when it is later (an engine whose clock is ahead of this one's). */
+function labellingTime(built: string): string {
+  const now = new Date();
+  return Date.parse(built) >= now.getTime() ? built : now.toISOString();
 }
 
 /**

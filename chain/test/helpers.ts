@@ -216,6 +216,15 @@ export interface Child {
   done: Promise<{ code: number | null; signal: NodeJS.Signals | null; out: string; err: string }>;
 }
 
+/** A run's --json output, parsed; when it is not JSON, an error that shows how the run ended and what it wrote to stderr. */
+export function jsonOf<T>(run: { code: number | null; signal?: NodeJS.Signals | null; out: string; err: string }): T {
+  try {
+    return JSON.parse(run.out) as T;
+  } catch {
+    throw new Error(`not JSON (exit ${run.code}${run.signal ? `, signal ${run.signal}` : ''}):\nstdout: ${run.out.slice(0, 2000)}\nstderr: ${run.err.slice(-4000)}`);
+  }
+}
+
 /** The real CLI in its own process (for kills, signals and concurrent runs). */
 export function spawnChain(args: string[], cwd: string, env: Record<string, string> = {}): Child {
   const child = spawn(process.execPath, [path.join(repoRoot, 'dist/chain.mjs'), ...args], { cwd, env: { ...process.env, CI: 'true', ...env } });

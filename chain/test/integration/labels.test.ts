@@ -49,7 +49,7 @@ async function expectedLabels(node: string, parent: { name: string; ref: string;
   return {
     'org.opencontainers.image.title': node,
     'org.opencontainers.image.source': `file://${path.join(dir, 'layers', node)}`,
-    'org.opencontainers.image.version': '1.0.0',
+    'org.opencontainers.image.version': /^version: (.*)$/m.exec(readFileSync(path.join(dir, 'layers', node, 'layer.yaml'), 'utf8'))?.[1] as string,
     'org.opencontainers.image.revision': git(dir, 'rev-parse', 'HEAD').trim(),
     'org.opencontainers.image.base.name': parent.ref ? parent.ref : `${name}/${parent.name}:fp-${fingerprint(parent.name).slice(0, 12)}`,
     // An external base known by its registry digest is named by it, else by its ID.
@@ -151,7 +151,7 @@ it('classic: labels without a LABEL step, exactly as chain gives them; config, l
     assert.ok(made, `${node}: labelled by a new config:\n${log(node)}`);
     assert.is(made[2], id);
     assert.not.match(log(node), /^Step \d+\/\d+ : LABEL "org\.opencontainers/m, `${node}: no LABEL step of chain's ran`);
-    // The same image as the build made, but for the labels: config, layers, created time, history.
+    // The same image as the build made, but for the labels: config, layers, history; made when labelled.
     const [before, after] = [await raw(made[1] as string), await raw(id)];
     const { Labels: _a, Image: image, ...config } = after.Config;
     const { Labels: _b, ...built } = before.Config;
@@ -159,7 +159,7 @@ it('classic: labels without a LABEL step, exactly as chain gives them; config, l
     assert.equal(config, built, `${node}: the config is the build's`);
     assert.is(image, before.Id, `${node}: the config names the image it was made from`);
     assert.equal(after.RootFS.Layers, before.RootFS.Layers);
-    assert.is(after.Created, before.Created);
+    assert.ok(Date.parse(after.Created) >= Date.parse(before.Created), `${node}: labelled (${after.Created}) no earlier than built (${before.Created})`);
     assert.equal(await historyOf(id), await historyOf(before.Id));
   }
   const core0 = await raw(core);
@@ -169,6 +169,15 @@ it('classic: labels without a LABEL step, exactly as chain gives them; config, l
   await checkNode(summary, 'pruned', { name: 'odd', ref: ambiguous }, 'app', {});
   assert.match(log('pruned'), /^# labelling sha256:[0-9a-f]{64} with a LABEL step/m);
   assert.is((await cli('build')).out, 'Nothing to build: 3 up to date.');
+
+  // A patch rebuilds app from the build cache, every step: the same image is built, and labelled
+  // anew, when it is labelled (prune keeps the newest by creation time).
+  assert.is((await cli('patch', 'app', '--reason', 'labels test')).code, 0);
+  const patched = (await build('app')).nodes.find((n) => n.name === 'app')?.imageId as string;
+  const steps = log('app').split('\n').filter((l) => /^Step \d+\/\d+ : /.test(l)).length;
+  assert.is(log('app').split('\n').filter((l) => l === ' ---> Using cache').length, steps - 1, `every step but FROM from the cache:\n${log('app')}`);
+  assert.is(/^# labelled (sha256:[0-9a-f]{64}):/m.exec(log('app'))?.[1], (await raw(app)).Config['Image'], 'the same image as built before');
+  assert.ok(Date.parse((await raw(patched)).Created) > Date.parse((await raw(app)).Created), 'labelled later than the build it repeats');
 });
 
 it('removing the chain images removes the images they were made from (a root node one carries no chain label)', async () => {

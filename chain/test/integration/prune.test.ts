@@ -58,6 +58,7 @@ let mine: { dir: string; name: string };
 let dir: string;
 let other: { dir: string; name: string };
 let otherBefore: string[];
+let initial: BuildSummary;
 let middle: BuildSummary;
 let current: BuildSummary;
 
@@ -75,7 +76,7 @@ it.before(async () => {
   // This chain: a release (httpd 2.4.0), a patch (2.4.1), then a change to httpd (2.4.1 again).
   mine = chainOn(registry.host);
   dir = mine.dir;
-  await build(dir);
+  initial = await build(dir);
   assert.is((await cli(dir, 'patch', 'httpd', '--reason', 'prune test')).code, 0);
   middle = await build(dir);
   appendFileSync(path.join(dir, 'layers/middleware/httpd/www/index.html'), '<p>change</p>\n');
@@ -100,6 +101,9 @@ function stale(store: 'registry' | 'engine'): string[] {
 
 it('lists exactly the images neither current, released nor among the newest N, and changes nothing', async () => {
   assert.equal(middle.nodes.filter((n) => n.status === 'built').map((n) => n.name).sort(), ['docs', 'httpd', 'site']);
+  // The patch rebuilt httpd from the build cache, every step: its image is still the newer one.
+  const created = async (s: BuildSummary) => Date.parse((await engine.created(s.nodes.find((n) => n.name === 'httpd')?.imageId as string)) ?? '');
+  assert.ok((await created(middle)) > (await created(initial)), 'a patch build is newer than the build it repeats');
   const before = await stores(mine);
   const { text, data } = await prune(dir, '--keep', '1');
   assert.equal(listed(data), [...stale('registry'), ...stale('engine')].sort(), text);

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import type { BuildSummary } from '../../exec/events.js';
-import { exampleChain, git, removeChainImages, removeDirs, spawnChain } from '../helpers.js';
+import { exampleChain, git, jsonOf, removeChainImages, removeDirs, spawnChain } from '../helpers.js';
 
 const engine = new DockerEngine();
 const it = suite('image tests are bounded');
@@ -23,7 +23,7 @@ async function buildCore(tests: string[], limits: string, env: Record<string, st
   writeFileSync(layerFile(), `${layer.replace(/^test:\n(  - .*\n)+/m, '')}${limits}test:\n${tests.map((t) => `  - ${JSON.stringify(t)}\n`).join('')}`);
   git(chain.dir, 'commit', '-qam', 'tests');
   const run = await spawnChain(['build', 'corebuild', '--json', '--test-timeout', '60'], chain.dir, env).done;
-  const summary = JSON.parse(run.out) as BuildSummary;
+  const summary = jsonOf<BuildSummary>(run);
   const core = summary.nodes.find((n) => n.name === 'corebuild');
   return { run, core, log: readFileSync(path.join(chain.dir, '.chain/logs/corebuild.log'), 'utf8') };
 }

@@ -16,7 +16,7 @@ import { attestationTag, remoteImage } from '../../adapters/registry-images.js';
 import { fingerprintTag } from '../../core/model.js';
 import type { Plan } from '../../core/plan.js';
 import type { BuildSummary, NodeResult } from '../../exec/events.js';
-import { exampleChainOn, git, removeChainImages, removeDirs, runCli, spawnChain, startRegistry, tempDir, type TestRegistry, VENDOR_BASE } from '../helpers.js';
+import { exampleChainOn, git, jsonOf, removeChainImages, removeDirs, runCli, spawnChain, startRegistry, tempDir, type TestRegistry, VENDOR_BASE } from '../helpers.js';
 import { startEngine, type EngineInstance } from './engine-instance.js';
 
 const main = new DockerEngine();
@@ -42,10 +42,10 @@ const dirs: string[] = [];
 
 /** `chain build <node> --only --push` on a runner, as a CI job runs it: its own process, its own engine. */
 async function job(runner: Runner, node: string): Promise<NodeResult> {
-  const { code, out, err } = await spawnChain(['build', node, '--only', '--push', ...SIGN, '--json'], runner.dir, { DOCKER_HOST: runner.host }).done;
-  assert.is(code, 0, `${node} on ${runner.name}:\n${err}\n${out}`);
-  const result = (JSON.parse(out) as BuildSummary).nodes.find((n) => n.name === node);
-  assert.is(result?.status, 'built', `${node} on ${runner.name}: ${out}`);
+  const run = await spawnChain(['build', node, '--only', '--push', ...SIGN, '--json'], runner.dir, { DOCKER_HOST: runner.host }).done;
+  assert.is(run.code, 0, `${node} on ${runner.name}:\n${run.err}\n${run.out}`);
+  const result = jsonOf<BuildSummary>(run).nodes.find((n) => n.name === node);
+  assert.is(result?.status, 'built', `${node} on ${runner.name}: ${run.out}`);
   return result as NodeResult;
 }
 
@@ -104,7 +104,7 @@ it('the jobs of the pipeline, wave by wave on alternating engines; then both eng
   // Out of order, a job finds its parent not current: it fails naming it, and builds no ancestor.
   const early = await spawnChain(['build', 'httpd', '--only', '--push', ...SIGN, '--json'], runners[1]?.dir as string, { DOCKER_HOST: runners[1]?.host as string }).done;
   assert.is(early.code, 1, early.err);
-  const refused = (JSON.parse(early.out) as BuildSummary).nodes;
+  const refused = jsonOf<BuildSummary>(early).nodes;
   assert.equal(refused.map((n) => [n.name, n.status, n.code]), [['httpd', 'failed', 'E_PARENT_NOT_CURRENT']]);
   assert.is(refused[0]?.error, `corebuild is not current in the registry ${registry.host}/${chain.name}: build it first (chain build corebuild --only --push)`);
   assert.equal(await client.tags(repo('corebuild')), [], 'nothing was built or pushed for the ancestor');

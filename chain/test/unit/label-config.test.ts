@@ -26,8 +26,8 @@ const HISTORY: HistoryItem[] = [
   { Created: 1767225600, CreatedBy: '', Comment: 'vendor base', Size: 1985570 },
 ];
 
-test('the labels go over the image own, sorted; layers, Env, Cmd, User and created time are kept', () => {
-  const config = labelledConfig(IMAGE, HISTORY, { 'dev.chain.node': 'app', 'org.opencontainers.image.title': 'app' });
+test('the labels go over the image own, sorted; layers, Env, Cmd and User are kept; created is when it is labelled', () => {
+  const config = labelledConfig(IMAGE, HISTORY, { 'dev.chain.node': 'app', 'org.opencontainers.image.title': 'app' }, [], '2026-11-24T08:00:00.5Z');
   assert.ok(config);
   assert.equal(config.config?.Labels, { 'dev.chain.node': 'app', 'org.opencontainers.image.title': 'app', team: 'web' });
   assert.equal(Object.keys(config.config?.Labels ?? {}), ['dev.chain.node', 'org.opencontainers.image.title', 'team']);
@@ -35,7 +35,7 @@ test('the labels go over the image own, sorted; layers, Env, Cmd, User and creat
   assert.is(config.config?.['User'], '10001');
   assert.is(config.config?.['Image'], IMAGE.Id, 'names the image it was made from, as a LABEL step would');
   assert.equal(config.rootfs, { type: 'layers', diff_ids: [L(1), L(2), L(3)] });
-  assert.is(config['created'], IMAGE.Created);
+  assert.is(config['created'], '2026-11-24T08:00:00.5Z');
   assert.equal(config.container_config, IMAGE.ContainerConfig);
   assert.is(config['architecture'], 'amd64');
   assert.is(config['os'], 'linux');
