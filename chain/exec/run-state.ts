@@ -130,9 +130,10 @@ export class RunState {
     const task = () => this.queue.add(() => this.runNode(name));
     const tierQueue = this.tierQueues.get(this.nodeOf(name).tier);
     // A bug in a node's task stops the run and reaches executePlan's caller (never an unhandled rejection).
+    // Rejected first: the stop cancels what is pending, and that may finish the run.
     (tierQueue ? tierQueue.add(task) : task()).catch((bug: unknown) => {
-      this.stop.abort(bug);
       this.rejectAllFinished(bug);
+      this.stop.abort(bug);
     });
   }
 

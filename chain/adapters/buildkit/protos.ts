@@ -1,7 +1,8 @@
 /**
  * The .proto files chain's BuildKit client needs, loaded once with @grpc/proto-loader: the build
- * copies them next to the compiled code (dist/chain/adapters/buildkit/proto); run from anywhere
- * else (a test loading the sources), they are read from the source folder.
+ * copies them next to the compiled code (dist/chain/adapters/buildkit/proto) and next to the
+ * bundle's chunks (dist/chunks/proto, scripts/bundle.mjs); run from anywhere else (a test loading
+ * the sources), they are read from the source folder.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';

@@ -11,7 +11,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import type { BuildSummary } from '../../exec/events.js';
-import { exampleChain, git, removeChainImages, removeDirs, runCli, tempDir } from '../helpers.js';
+import { exampleChain, git, jsonOf, removeChainImages, removeDirs, runCli, spawnChain, tempDir } from '../helpers.js';
 
 const engine = new DockerEngine();
 const { dir, name } = exampleChain('bk');
@@ -136,6 +136,15 @@ it('a cache mount is reused by the next build', async () => {
   const { code, err } = await build('cachey');
   assert.is(code, 0, err);
   assert.is(runIn(`${name}/cachey:0.1.1`, 'cat', '/seen').trim(), 'marker-1');
+});
+
+it('the installed bin (the bundle, its BuildKit client in a chunk of its own) builds under BuildKit too', async () => {
+  edit('layers/app/cachey/layer.yaml', (y) => y.replace('BUST: "2"', 'BUST: "3"').replace('0.1.1', '0.1.2'));
+  commit('cachey 3');
+  const run = await spawnChain(['build', 'cachey', '--json'], dir, env).done;
+  assert.is(run.code, 0, run.err);
+  assert.is(jsonOf<BuildSummary>(run).nodes.find((n) => n.name === 'cachey')?.status, 'built');
+  assert.is(runIn(`${name}/cachey:0.1.2`, 'cat', '/seen').trim().split('\n').join(' '), 'marker-1 marker-2');
 });
 
 it('a failed RUN is told at its Dockerfile line with its last lines, as under the classic builder', async () => {

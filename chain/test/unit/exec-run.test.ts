@@ -217,4 +217,15 @@ test('a bug in a node build stops the run and reaches the caller, never an unhan
   }
 });
 
+test('a bug in the only node to build still reaches the caller (the stop it causes cancels nothing left to finish the run)', async () => {
+  const bug = new Error('buildkit: the .proto files are missing');
+  const plan = planOf({ core: 'skip', rt: 'skip', docs: 'skip', site: 'skip' }, { base: { id: 'sha256:base' }, core: { id: 'sha256:core' }, rt: { id: 'sha256:rt' }, docs: { id: 'sha256:docs' }, site: { id: 'sha256:site' } });
+  try {
+    await execute({ plan, buildNode: fakeBuild({ web: () => bug }) });
+    assert.unreachable('executePlan must reject');
+  } catch (err) {
+    assert.is(err, bug);
+  }
+});
+
 test.run();

@@ -4,7 +4,8 @@
  * on a unix socket, `plan` and `lint` read the engine without loading dockerode, and a build,
  * which writes, does load it (so the hook is seen to work).
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import http from 'node:http';
 import path from 'node:path';
 import { test } from 'uvu';
@@ -35,6 +36,24 @@ async function fakeEngine(): Promise<{ socket: string; close(): Promise<void> }>
 
 const bundle = runBundle;
 
+/** The bundle's chunks that hold dockerode (bundled: scripts/bundle.mjs). */
+const CHUNKS = path.join(repoRoot, 'dist/chunks');
+const dockerodeChunks = readdirSync(CHUNKS).filter((f) => f.endsWith('.mjs') && readFileSync(path.join(CHUNKS, f), 'utf8').includes('// node_modules/dockerode/lib/docker.js'));
+const isDockerodeChunk = (specifier: string) => dockerodeChunks.some((chunk) => specifier.endsWith(`/${chunk}`));
+
+test('dockerode is bundled, its BuildKit session (gRPC) and SSH transport (ssh2) left for when they are used', () => {
+  assert.is(dockerodeChunks.length, 1, dockerodeChunks.join(' '));
+  const text = readFileSync(path.join(CHUNKS, dockerodeChunks[0] as string), 'utf8');
+  for (const left of ['node_modules/dockerode/lib/session.js', 'node_modules/@grpc/', 'node_modules/docker-modem/lib/ssh.js', 'node_modules/ssh2/']) assert.not.ok(text.includes(`// ${left}`), `${left} is not in the chunk`);
+  // The CommonJS modules required once the chunk is loaded (it loads dockerode as it starts).
+  const script = `const { createRequire } = await import('node:module'); await import(${JSON.stringify(path.join(CHUNKS, dockerodeChunks[0] as string))});
+    console.log(JSON.stringify(Object.keys(createRequire(import.meta.url).cache)));`;
+  const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+  const required = JSON.parse(out) as string[];
+  assert.not.ok(required.some((f) => /node_modules\/(@grpc|ssh2|protobufjs)\//.test(f)), required.join('\n'));
+  assert.not.ok(required.some((f) => /node_modules\/dockerode\//.test(f)), 'dockerode itself is in the chunk');
+});
+
 test('the bundle prints help and its version', async () => {
   const help = await bundle(['--help'], scratch);
   assert.is(help.code, 0, help.err);
@@ -60,7 +79,7 @@ test('plan and lint read the engine without dockerode; a build loads it to write
     assert.ok(lint.code === 0 || lint.code === 1, lint.err);
     assert.not.ok(lint.loaded.includes('dockerode'), lint.loaded.join(' '));
     const build = await bundle(['build', 'corebuild', '--json'], dir, env);
-    assert.ok(build.loaded.includes('dockerode'), `a build writes through dockerode: ${build.loaded.join(' ')}`);
+    assert.ok(build.loaded.some(isDockerodeChunk), `a build writes through dockerode: ${build.loaded.join(' ')}`);
   } finally {
     await engine.close();
     removeDirs(dir);
