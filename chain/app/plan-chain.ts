@@ -79,8 +79,9 @@ export async function planFile(deps: AppDeps, file: string, request: PlanRequest
   const loaded = await openChain(file, { ...builder, select, ...(changing ? { ready: () => changing } : {}) });
   // Git is asked about the covered nodes' folders only (all of it past a command line's worth).
   const folders = selected.flatMap((name) => builtPath(loaded.config, name));
+  const git = startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined); // while the engine's list is awaited
   const listed = (await listing)?.listed;
-  return planLoaded(deps, loaded, request, { git: startGitRead(repo, folders.length <= MAX_PATHSPECS ? folders : undefined), store, ...(listed ? { listed } : {}) }, since);
+  return planLoaded(deps, loaded, request, { git, store, ...(listed ? { listed } : {}) }, since);
 }
 
 /** Beyond this many folders, git reads its whole index (a command line has a length limit). */
