@@ -1,5 +1,5 @@
 /** --since: only what a change touched, and its descendants, against real git and the real engine. */
-import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -53,6 +53,14 @@ it('a change of a node in chain.yaml touches that node; nothing changed touches 
   const none = await runCli(['plan', '--since', 'HEAD'], { cwd: dir, engine });
   assert.match(none.out, /Nothing to build: 0 up to date\.$/);
   assert.is((await runCli(['plan', '--since', 'no-such-ref'], { cwd: dir, engine })).code, 2);
+});
+
+it('a --since that git would read as an option is refused, and git never runs with it', async () => {
+  const written = path.join(dir, 'written-by-git');
+  const r = await runCli(['plan', `--since=--output=${written}`], { cwd: dir, engine });
+  assert.is(r.code, 2, r.out);
+  assert.match(r.err, /E_GIT_REF/);
+  assert.not.ok(existsSync(written), 'git diff --output never ran');
 });
 
 it.run();
