@@ -1,10 +1,12 @@
 /**
  * What a plan asks a real registry (Debian's docker-registry on loopback, behind a proxy that
- * records every request): once a plan has read the images of a chain that is up to date there, the
- * next costs one request per node (its fingerprint tag's manifest); a fingerprint tag moved to
- * another image is seen on the next plan, unattested and then attested; a node that is not up to
- * date (or forced) still gets where its version tag points. Rebase sources of a node that is not
- * up to date are read as before: rebase-registry.test.ts plans and rebases through the registry.
+ * records every request): against an empty registry, two requests per node (its fingerprint tag,
+ * then its version tag, since the plan builds it); once a plan has read
+ * the images of a chain that is up to date there, the next costs one request per node (its
+ * fingerprint tag's manifest); a fingerprint tag moved to another image is seen on the next plan,
+ * unattested and then attested; a node that is not up to date (or forced) still gets where its
+ * version tag points. Rebase sources of a node that is not up to date are read as before:
+ * rebase-registry.test.ts plans and rebases through the registry.
  */
 import { existsSync } from 'node:fs';
 import http from 'node:http';
@@ -67,6 +69,16 @@ it.after(async () => {
   removeDirs(chain.dir);
   await proxy.close();
   await registry.stop();
+});
+
+it('an empty registry: each node\'s fingerprint tag, then its version tag (the plan builds it)', async () => {
+  proxy.take();
+  const empty = await plan();
+  assert.is(empty.summary.build, built(empty).length);
+  const requests = proxy.take().sort();
+  const tags = (n: Plan['nodes'][number]) => [`GET /v2/${chain.name}/${n.name}/manifests/fp-${n.fingerprint.slice(0, 12)}`, `HEAD /v2/${chain.name}/${n.name}/manifests/${n.release?.tag.split(':').at(-1)}`];
+  assert.equal(requests, built(empty).flatMap(tags).sort());
+  assert.ok(built(empty).every((n) => n.release?.registry === undefined));
 });
 
 it('a chain up to date in the registry: the first plan reads each image once, the next asks one request per node', async () => {
