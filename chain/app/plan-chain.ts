@@ -30,8 +30,12 @@ export interface PlanRequest {
   only?: boolean;
   /** --builder: the builder of every node that names none, instead of chain.yaml's */
   builder?: Builder;
-  /** with a registry: where every versioned node's version tag points, not only where a build may move one (a --push build converges them) */
-  allReleases?: boolean;
+  /**
+   * with a registry, whose version tags (and rebase sources) are read: `all` versioned nodes' (a
+   * --push build converges them), or `none` (only what is current matters); else those of the
+   * nodes the plan may build
+   */
+  releases?: 'all' | 'none';
 }
 
 export interface Planned {
@@ -106,7 +110,7 @@ export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: Pl
   const selected = selectNodes(graph, request.targets, since?.touched.keys(), request.only);
   const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);
   const facts = RegistryFacts.open(loaded.config.root);
-  const ask = { force, ...(request.allReleases ? { allReleases: true } : {}) };
+  const ask = { force, ...(request.releases ? { releases: request.releases } : {}) };
   const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry, facts, ask }, reads);
   refusePrivateKeys(world);
   for (const note of [...world.notes, ...contextNotes(world)]) deps.note(note);

@@ -6,7 +6,8 @@
  * this one read it. Where each version tag points, and the earlier images a rebase could start
  * from, matter only to a node the plan may build: they are read for those nodes alone (the nodes
  * not up to date there, the forced ones, and their descendants), or for every versioned node when
- * asked (a --push build converges the version tags of up-to-date nodes).
+ * asked (a --push build converges the version tags of up-to-date nodes), or for none (a command
+ * that needs only what is current).
  */
 import PQueue from 'p-queue';
 import { ChainError } from '../core/errors.js';
@@ -25,8 +26,12 @@ const REGISTRY_CONCURRENCY = 16;
 export interface RegistryAsk {
   /** nodes rebuilt whatever the registry holds (--force) */
   force?: ReadonlySet<string>;
-  /** every versioned node's version tag, up to date or not (a --push build moves stale ones) */
-  allReleases?: boolean;
+  /**
+   * whose version tags and rebase sources to read: of the nodes the plan may build (the default);
+   * `all` reads every versioned node's version tag too (a --push build moves stale ones); `none`,
+   * neither (what is current is all that is asked: chain ci, prune, verify)
+   */
+  releases?: 'moving' | 'all' | 'none';
 }
 
 export interface RegistryObserved {
@@ -64,8 +69,8 @@ export async function observeRegistry(at: RegistryObserved, store: StoreObservat
         }),
       ),
     );
-    const moving = mayBuild(at, tagged, ask.force);
-    const asked = built.filter((name) => moving.has(name) || (ask.allReleases === true && versionOf(config, name) !== undefined));
+    const moving = ask.releases === 'none' ? new Set<string>() : mayBuild(at, tagged, ask.force);
+    const asked = built.filter((name) => moving.has(name) || (ask.releases === 'all' && versionOf(config, name) !== undefined));
     await Promise.all(
       asked.map((name) =>
         queue.add(async () => {
@@ -88,6 +93,7 @@ export async function observeRegistry(at: RegistryObserved, store: StoreObservat
       ),
     );
   } catch (err) {
+    queue.clear(); // what is still waiting is not asked: the registry has been said to be down
     if (!(err instanceof ChainError)) throw err;
     store.registry = { name: config.registry as string, tagged: {}, released: {} };
     for (const name of Object.keys(previous)) delete previous[name];
