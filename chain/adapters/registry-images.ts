@@ -7,7 +7,7 @@ import type { ImageIdentity } from '../core/inputs.js';
 import { decodeBase64 } from '../provenance/dsse.js';
 import { BUILDER_ID, SLSA_PROVENANCE_V1, type Envelope, type Statement } from '../provenance/types.js';
 import { registryDown } from './registry-errors.js';
-import { sha256Digest, type Descriptor, type RegistryClient } from './registry.js';
+import { sha256Digest, type Descriptor, type RegistryClient, type RemoteManifest } from './registry.js';
 
 /** An image as the registry holds it: what `chain verify` and `chain why` need, from the registry alone. */
 export interface RemoteImage extends ImageIdentity {
@@ -23,8 +23,13 @@ export interface RemoteImage extends ImageIdentity {
 /** The image a repository holds under a tag or digest, read from its manifest and config; undefined when there is none. */
 export async function remoteImage(client: RegistryClient, repository: string, reference: string): Promise<RemoteImage | undefined> {
   const manifest = await client.manifest(repository, reference);
-  const configDigest = manifest?.json.config?.digest;
-  if (!manifest || !configDigest) return undefined;
+  return manifest ? imageOfManifest(client, repository, manifest) : undefined;
+}
+
+/** The image a manifest already read describes (its config read now); undefined when it names no config (an index). */
+export async function imageOfManifest(client: RegistryClient, repository: string, manifest: RemoteManifest): Promise<RemoteImage | undefined> {
+  const configDigest = manifest.json.config?.digest;
+  if (!configDigest) return undefined;
   const bytes = await client.blob(repository, configDigest);
   if (!bytes) throw registryDown(client.host, `${repository}@${manifest.digest} names a config blob ${configDigest} it does not hold`);
   const config = JSON.parse(bytes.toString('utf8')) as { config?: { Labels?: Record<string, string> | null }; rootfs?: { diff_ids?: string[] } };

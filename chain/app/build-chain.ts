@@ -65,7 +65,8 @@ export async function buildChain(deps: AppDeps, file: string, request: BuildRequ
   });
   const signal = deps.signal ? AbortSignal.any([deps.signal, lockLost.signal]) : lockLost.signal;
   try {
-    const { plan, world, engine, state } = await planFile(deps, file, request);
+    // --push moves the version tags an earlier run left behind, of up-to-date nodes too: it needs them all.
+    const { plan, world, engine, state } = await planFile(deps, file, { ...request, ...(request.push ? { releases: 'all' as const } : {}) });
     const { config } = world.loaded;
     if (!world.store.reachable) await engine.ping(); // throws the one clear engine error
     if (request.push && !config.registry) fail('E_NO_REGISTRY', '--push needs a registry: in chain.yaml', { hint: 'e.g. registry: 127.0.0.1:5000/acme', location: { file } });

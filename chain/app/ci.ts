@@ -47,7 +47,8 @@ export async function planCi(deps: AppDeps, file: string, request: CiRequest): P
   }
   // With --all every built node is a job whatever the registry holds: it is not asked.
   const planned = request.all ? { ...loaded, config: { ...loaded.config, registry: undefined } } : loaded;
-  const { plan, world } = await planLoaded(deps, planned, { targets: request.targets, ...(request.since ? { since: request.since } : {}) }, { git: gitRead });
+  // Jobs are the nodes that make images, whichever way: version tags and rebase sources are not asked.
+  const { plan, world } = await planLoaded(deps, planned, { targets: request.targets, releases: 'none', ...(request.since ? { since: request.since } : {}) }, { git: gitRead });
   const under = await prefix;
   const relative = under === undefined ? undefined : `${under}${path.basename(file)}`;
   return {

@@ -102,7 +102,7 @@ export async function targetOf(deps: AppDeps, loaded: LoadedChain, custody: Cust
   }
   const node = config.nodes[arg];
   if (node?.kind !== 'built') return { ref: node?.kind === 'external' ? node.image : arg, node: arg };
-  const { plan } = await planLoaded(deps, loaded, { targets: [arg] }, { git: startGitRead(deps.git(config.root)) });
+  const { plan } = await planLoaded(deps, loaded, { targets: [arg], releases: 'none' }, { git: startGitRead(deps.git(config.root)) });
   const current = plan.nodes.find((n) => n.name === arg);
   if (current?.action === 'skip' && current.image) return { ref: current.image.digest ?? (current.image.id as string), node: arg };
   if (node.version !== undefined) {

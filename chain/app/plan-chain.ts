@@ -11,6 +11,7 @@ import type { LoadedChain } from '../config/resolve.js';
 import type { Engine } from '../adapters/engine.js';
 import { ProvenanceStore } from '../adapters/provenance-store.js';
 import { StateStore } from '../adapters/state.js';
+import { RegistryFacts } from '../adapters/registry-facts.js';
 import { readWorld, startEngineRead, startGitRead, turn, type World, type WorldReads } from '../world/read.js';
 import { startListing } from '../world/engine-store.js';
 import type { ChainSpec } from '../config/read.js';
@@ -29,6 +30,12 @@ export interface PlanRequest {
   only?: boolean;
   /** --builder: the builder of every node that names none, instead of chain.yaml's */
   builder?: Builder;
+  /**
+   * with a registry, whose version tags (and rebase sources) are read: `all` versioned nodes' (a
+   * --push build converges them), or `none` (only what is current matters); else those of the
+   * nodes the plan may build
+   */
+  releases?: 'all' | 'none';
 }
 
 export interface Planned {
@@ -102,11 +109,15 @@ export async function planLoaded(deps: AppDeps, loaded: LoadedChain, request: Pl
   const graph = chainGraph(loaded.config);
   const since = knownSince ?? (request.since ? await changesSince(deps, loaded, request.since) : undefined);
   const selected = selectNodes(graph, request.targets, since?.touched.keys(), request.only);
-  const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry }, reads);
+  const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);
+  const facts = RegistryFacts.open(loaded.config.root);
+  const ask = { force, ...(request.releases ? { releases: request.releases } : {}) };
+  const world = await readWorld(loaded, graph, selected, { engine, state, provenance: new ProvenanceStore(loaded.config.root), registry: deps.registry, facts, ask }, reads);
   refusePrivateKeys(world);
   for (const note of [...world.notes, ...contextNotes(world)]) deps.note(note);
-  const force = new Set(request.force ? (request.targets.length > 0 ? request.targets : Object.keys(loaded.config.nodes)) : []);
   const plan = assemblePlan({ ...world, chain: loaded.config, targets: request.targets, force, ...(since ? { since } : {}), ...(request.only ? { only: true } : {}) });
+  // What the registry said of its images for good is kept once the plan is made (only where the state folder is).
+  facts.save();
   return { plan, world, engine, state };
 }
 

@@ -65,7 +65,7 @@ export async function pruneChain(deps: AppDeps, file: string, request: PruneRequ
     ? await acquireBuildLock(path.join(path.dirname(file), STATE_DIR), { noWait: false, onWait: () => deps.note('waiting for the chain build running on this chain to finish...'), ...(deps.signal ? { signal: deps.signal } : {}) })
     : undefined;
   try {
-    const { plan, world, engine: planEngine } = await planFile(deps, file, { targets: request.targets });
+    const { plan, world, engine: planEngine } = await planFile(deps, file, { targets: request.targets, releases: 'none' });
     const { config } = world.loaded;
     const built = Object.values(config.nodes).filter((n) => n.kind === 'built').map((n) => n.name);
     for (const t of request.targets) if (!built.includes(t)) fail('E_UNKNOWN_NODE', `'${t}' is an external node: chain builds no images of it`, { hint: `built nodes: ${built.sort().join(', ')}` });

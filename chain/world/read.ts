@@ -5,16 +5,15 @@
  */
 import type { Dirent } from 'node:fs';
 import path from 'node:path';
-import PQueue from 'p-queue';
 import { ChainError, ExitCode, type Problem } from '../core/errors.js';
 import { computeFingerprints, sha256 } from '../core/fingerprint.js';
 import type { ChainGraph } from '../core/graph.js';
-import type { BuildRecord, NodeInputs, Observations, PreviousImage, RemoteTagged, StoredImage, StoreObservations } from '../core/inputs.js';
-import { Labels, builderOf, fingerprintTag, type ChainConfig } from '../core/model.js';
+import type { BuildRecord, NodeInputs, Observations, StoredImage, StoreObservations } from '../core/inputs.js';
+import { builderOf } from '../core/model.js';
 import type { LoadedChain } from '../config/resolve.js';
 import { lockNodes, readLock } from '../config/lock.js';
-import { parseRegistry, type RegistryClient } from '../adapters/registry.js';
-import { attestationTag, remoteImage } from '../adapters/registry-images.js';
+import type { RegistryClient } from '../adapters/registry.js';
+import { RegistryFacts } from '../adapters/registry-facts.js';
 import { snapshotContext, type ContextSnapshot } from '../adapters/context.js';
 import type { EngineReader, TagEntry } from '../adapters/engine.js';
 import type { GitIndex, GitRepo } from '../adapters/git.js';
@@ -24,10 +23,8 @@ import { lookedUpTags, readEngineTags, startImageCount, turn } from './engine-st
 
 export { turn } from './engine-store.js';
 import { fromPin, resolveExternal, type ResolvedExternal } from './externals.js';
-import { localPrevious, rebaseCandidates, releaseCandidates, remotePrevious, type RebaseCandidates } from './previous.js';
-
-/** Registry requests at once while observing the chain's images. */
-const REGISTRY_CONCURRENCY = 16;
+import { localPrevious, rebaseCandidates } from './previous.js';
+import { observeRegistry, type RegistryAsk } from './registry-store.js';
 
 export interface World extends Observations {
   loaded: LoadedChain;
@@ -50,6 +47,10 @@ export interface WorldDeps {
   registry: (host: string) => RegistryClient;
   /** how to read the engine's tags (engine-store.ts): chosen by counts unless given (tests, benchmarks) */
   storeRead?: 'list' | 'inspect';
+  /** what is known for good of the registry's images (adapters/registry-facts.ts); none remembered when not given */
+  facts?: RegistryFacts;
+  /** what the plan asks of the registry beyond the fingerprint tags (registry-store.ts) */
+  ask?: RegistryAsk;
 }
 
 export interface GitFacts {
@@ -139,7 +140,10 @@ export async function readWorld(loaded: LoadedChain, graph: ChainGraph, selected
   if (store.reachable) store.local = await readEngineTags(deps.engine, config.name, lookedUpTags(config, selected, fingerprints, records), deps.provenance.subjects(), deps.storeRead, await count, await reads.listed);
   const candidates = rebaseCandidates(config, built, inputs, fingerprints, store, records);
   const previous = config.registry ? {} : localPrevious(config, candidates, store);
-  if (config.registry) await observeRegistry(config, built, fingerprints, deps.registry, store, candidates, previous);
+  if (config.registry) {
+    const at = { config, graph, built, fingerprints, client: deps.registry, facts: deps.facts ?? new RegistryFacts(undefined), candidates };
+    await observeRegistry(at, store, previous, deps.ask);
+  }
   return { loaded, graph, selected, snapshots, inputs, fingerprints, externals, store, records, previous, notes, ...(head ? { gitHead: head } : {}) };
 }
 
@@ -173,58 +177,6 @@ async function engineStore(engine: EngineReader): Promise<StoreObservations> {
     return { reachable: false, local: new Map(), ...(err.problems[0] ? { problem: err.problems[0].message } : {}) };
   }
   return { reachable: true, local: new Map() };
-}
-
-/**
- * What the chain's registry holds for each built node: the image under its fingerprint tag (with
- * its fingerprint label, and whether its attestation is beside it), and where its version tag
- * points. An unreachable registry is said once.
- */
-async function observeRegistry(
-  config: ChainConfig,
-  built: string[],
-  fingerprints: Record<string, string>,
-  clients: WorldDeps['registry'],
-  store: StoreObservations,
-  candidates: RebaseCandidates,
-  previous: Record<string, PreviousImage | undefined>,
-): Promise<void> {
-  const { host, prefix } = parseRegistry(config.registry as string);
-  const registry = clients(host);
-  const tagged: Record<string, RemoteTagged> = {};
-  const released: Record<string, string> = {};
-  store.registry = { name: config.registry as string, tagged, released };
-  // A few requests at a time over kept-alive connections: a thousand at once cost a connection each.
-  const queue = new PQueue({ concurrency: REGISTRY_CONCURRENCY });
-  try {
-    await Promise.all(
-      built.map((name) => queue.add(async () => {
-        const repo = [prefix, name].filter(Boolean).join('/');
-        const tag = fingerprintTag(fingerprints[name] as string);
-        const tags = await registry.tags(repo);
-        const node = config.nodes[name];
-        const version = node?.kind === 'built' ? node.version : undefined;
-        const release = version !== undefined && tags.includes(version) ? await registry.manifestDigest(repo, version) : undefined;
-        if (release) released[name] = release;
-        const key = candidates.keys[name];
-        if (key) {
-          const localId = (fp: string) => store.local.get(`${config.name}/${name}:${fingerprintTag(fp)}`)?.id;
-          const releases = releaseCandidates(tags, version);
-          previous[name] = await remotePrevious(registry, repo, tags, { fingerprints: candidates.fingerprints[name] ?? [], releases, current: fingerprints[name] as string }, key, localId);
-        }
-        if (!tags.includes(tag)) return;
-        const image = await remoteImage(registry, repo, tag);
-        const fingerprint = image?.labels[Labels.fingerprint];
-        if (image) tagged[name] = { digest: `${host}/${repo}@${image.digest}`, ...(fingerprint ? { fingerprint } : {}), attested: tags.includes(attestationTag(image.digest)) };
-      })),
-    );
-  } catch (err) {
-    if (!(err instanceof ChainError)) throw err;
-    store.registry = { name: config.registry as string, tagged: {}, released: {} };
-    for (const name of Object.keys(previous)) delete previous[name];
-    store.reachable = false;
-    if (err.problems[0]) store.problem = err.problems[0].message;
-  }
 }
 
 function snapshotOrProblems(root: string, context: string, dockerfile: string, index: GitIndex | undefined, problems: Problem[], listed: Dirent[] | undefined): ContextSnapshot | undefined {
