@@ -1,4 +1,7 @@
-/** Git: blob hashes of tracked files, the commit a tree is at, what changed since a ref, commits; through simple-git, but for the reads every plan makes. */
+/**
+ * Git: blob hashes of tracked files, the commit a tree is at, what changed since a ref, commits.
+ * Through simple-git, except the reads every plan makes, which run git directly (plain()).
+ */
 import { execFile } from 'node:child_process';
 import type { SimpleGit } from 'simple-git';
 import { fail } from '../core/errors.js';
@@ -50,7 +53,8 @@ export class GitRepo {
   /**
    * One git command's output, run directly: every plan runs these three, and simple-git took
    * 50-60 ms longer for the same three (measured: ~70-90 ms against ~15-30 ms on 2 cores, most of
-   * it `status`), a third of a small chain's whole plan. Fixed arguments only (paths after `--`).
+   * it `status`), a third of a small chain's whole plan. Fixed options; paths after `--`, and
+   * revisions only through revision().
    */
   private plain(args: string[]): Promise<string> {
     return new Promise((resolve, reject) => {
