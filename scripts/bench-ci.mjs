@@ -5,35 +5,17 @@
 // nowhere); with --all, chain ci does not ask the registry. Prints the process's wall time and peak memory (first run, then the median of 3), next
 // to `chain plan --json` on the same chain, with and without its registry; then, in this process, the time chain ci takes from the
 // plan to the YAML text (median of 5).
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate-chain.mjs';
+import { commitRepo, startRegistry } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const n = Number(process.argv[2] ?? 1000);
 const files = Number(process.argv[3] ?? 0);
-
-const freePort = () => new Promise((resolve) => {
-  const probe = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
-
-async function startRegistry(dir) {
-  const host = `127.0.0.1:${await freePort()}`;
-  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
-  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://${host}/v2/`).then(() => true, () => false)) return { host, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('docker-registry did not start');
-}
 
 function ciOnce(dir, format) {
   const [engine, ...more] = format.split(' ');
@@ -86,10 +68,7 @@ try {
   generate(n, repo, { files, registry: `${registry.host}/bench` });
   // The same chain without its registry: what reading the chain costs without the registry's answers.
   writeFileSync(path.join(repo, 'no-registry.yaml'), readFileSync(path.join(repo, 'chain.yaml'), 'utf8').replace(/^registry: .*\n/m, ''));
-  const git = (...args) => execFileSync('git', args, { cwd: repo, stdio: 'ignore' });
-  git('init', '-q');
-  git('add', '-A');
-  git('-c', 'user.email=b@x', '-c', 'user.name=bench', '-c', 'gc.auto=0', 'commit', '-qm', 'bench');
+  commitRepo(repo);
   console.log(`chain ci on ${n} nodes (${files + 1} file${files ? 's' : ''} per built node), registry empty, no engine`);
   console.log('command            nodes  jobs  output     first run         median of 3');
   let plan;
@@ -104,6 +83,6 @@ try {
   const writing = await writingTimes(plan, `${registry.host}/bench`);
   console.log(`from the plan to the YAML (in process, median of 5): ${Object.entries(writing).map(([f, ms]) => `${f} ${ms.toFixed(0)} ms`).join(', ')}`);
 } finally {
-  registry.child.kill('SIGTERM');
+  await registry.stop();
   rmSync(work, { recursive: true, force: true, maxRetries: 5 });
 }

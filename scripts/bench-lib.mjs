@@ -1,6 +1,9 @@
-// What the benchmark scripts share: committing a generated chain, and removing exactly the images
-// a run made (the engine is shared).
-import { execFileSync, spawnSync } from 'node:child_process';
+// What the benchmark scripts share: committing a generated chain, a throwaway registry, and
+// removing exactly the images a run made (the engine is shared).
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
 
 /** Commits everything in `dir` as a new repository (no background gc while timing). */
 export function commitRepo(dir) {
@@ -25,4 +28,26 @@ function removeImagesOnce(name) {
   const untagged = left.filter((line) => line.endsWith(' 0')).map((line) => line.split(' ')[0]);
   if (untagged.length > 0) spawnSync('docker', ['rmi', ...untagged], { stdio: 'ignore' }); // never forced: a parent of others stays
   return true;
+}
+
+const freePort = () =>
+  new Promise((resolve) => {
+    const probe = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = probe.address();
+      probe.close(() => resolve(port));
+    });
+  });
+
+/** Debian's docker-registry on a free loopback port, its data in `dir` (no access log); stop() ends it. */
+export async function startRegistry(dir) {
+  const host = `127.0.0.1:${await freePort()}`;
+  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
+  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
+  const stop = () => new Promise((resolve) => (child.exitCode !== null ? resolve() : (child.once('exit', () => resolve()), child.kill('SIGTERM'))));
+  for (let i = 0; i < 100; i++) {
+    if (await fetch(`http://${host}/v2/`).then(() => true, () => false)) return { host, stop };
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  await stop();
+  throw new Error('docker-registry did not start');
 }

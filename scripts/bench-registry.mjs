@@ -18,12 +18,11 @@ import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import http from 'node:http';
-import net from 'node:net';
 import { loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generate } from './generate-chain.mjs';
-import { commitRepo } from './bench-lib.mjs';
+import { commitRepo, startRegistry } from './bench-lib.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
@@ -37,25 +36,6 @@ const runs = Number(option('--runs', '3'));
 const chainBin = path.resolve(option('--chain', path.join(root, 'dist/chain.mjs')));
 const n = Number(args[0] ?? 1000);
 const name = `benchreg${process.pid}`;
-
-const freePort = () => new Promise((resolve) => {
-  const probe = net.createServer().listen(0, '127.0.0.1', () => {
-    const { port } = probe.address();
-    probe.close(() => resolve(port));
-  });
-});
-
-async function startRegistry(dir) {
-  const host = `127.0.0.1:${await freePort()}`;
-  writeFileSync(path.join(dir, 'config.yml'), `version: 0.1\nlog:\n  level: error\n  accesslog:\n    disabled: true\nstorage:\n  filesystem:\n    rootdirectory: ${path.join(dir, 'data')}\nhttp:\n  addr: ${host}\n`);
-  const child = spawn('docker-registry', ['serve', path.join(dir, 'config.yml')], { stdio: 'ignore' });
-  for (let i = 0; i < 100; i++) {
-    if (await fetch(`http://${host}/v2/`).then(() => true, () => false)) return { host, child };
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  child.kill('SIGTERM');
-  throw new Error('docker-registry did not start');
-}
 
 /** A proxy in front of the registry that counts the requests it forwards, by method. */
 async function countingProxy(target) {
@@ -201,7 +181,6 @@ try {
   console.log(`load average after: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`);
 } finally {
   await proxy.close();
-  registry.child.kill('SIGTERM');
-  await new Promise((r) => registry.child.once('exit', r));
+  await registry.stop();
   rmSync(work, { recursive: true, force: true, maxRetries: 5 });
 }

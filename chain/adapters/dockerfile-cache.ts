@@ -1,46 +1,23 @@
 /**
  * Dockerfile readings remembered across runs, by the text's hash: a chain of thousands of nodes
  * whose Dockerfiles did not change is loaded without parsing them again (parsing is most of what
- * reading a Dockerfile costs in a short-lived process). The file lives in the state folder, when
- * there is one (a fresh checkout's plan and lint stay read-only); a
- * missing, unreadable, foreign or malformed one is simply not used, and a cache that cannot be
- * written is not an error. What is remembered is exactly what readDockerfile returned; a build
- * parses the text again and refuses a reading that differs (exec/build-node.ts).
+ * reading a Dockerfile costs in a short-lived process). The file is `.chain/cache/dockerfiles.json`,
+ * kept as adapters/state-cache.ts keeps such files. What is remembered is exactly what
+ * readDockerfile returned; a build parses the text again and refuses a reading that differs
+ * (app/build-chain.ts).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import path from 'node:path';
 import { readDockerfile, type DockerfileInfo, type DockerfileInfos } from '../core/dockerfile.js';
-import { readRegularText } from './files.js';
-import { STATE_DIR, writeFileAtomic } from './state.js';
+import { StateCache, stateCacheFile } from './state-cache.js';
 
 /** Bump when readDockerfile's output changes; the parser's own version is part of the key too. */
 const FORMAT = 1;
 /** Entries kept beyond those this run used: enough for a chain's older Dockerfiles, bounded. */
 const KEEP = 20_000;
 
-interface CacheFile {
-  format: number;
-  parser: string;
-  entries: Record<string, DockerfileInfo>;
-}
-
 export class DockerfileCache implements DockerfileInfos {
-  /** read on the first reading asked for: a plan of a few nodes of a large chain may ask none */
-  private remembered: Map<string, DockerfileInfo> | undefined;
-  private readonly used = new Map<string, DockerfileInfo>();
-  private learned = 0;
-
-  private constructor(
-    private readonly file: string,
-    private readonly parser: string,
-  ) {}
-
-  private get known(): Map<string, DockerfileInfo> {
-    this.remembered ??= new Map(Object.entries(readEntries(this.file, this.parser)));
-    return this.remembered;
-  }
+  private constructor(private readonly cache: StateCache<DockerfileInfo>) {}
 
   /**
    * The cache of the chain at `root`: only where its state folder exists already (chain has built
@@ -49,49 +26,22 @@ export class DockerfileCache implements DockerfileInfos {
    */
   static open(root: string): DockerfileCache | undefined {
     const parser = parserVersion();
-    return parser && existsSync(path.join(root, STATE_DIR)) ? new DockerfileCache(path.join(root, STATE_DIR, 'cache', 'dockerfiles.json'), parser) : undefined;
+    const file = stateCacheFile(root, 'dockerfiles.json');
+    return parser && file ? new DockerfileCache(new StateCache(file, { format: FORMAT, parser }, (_key, info) => wellFormed(info), KEEP)) : undefined;
   }
 
   read(text: string): DockerfileInfo {
     const key = createHash('sha1').update(text).digest('base64url');
-    const info = this.used.get(key) ?? this.known.get(key);
-    if (info) {
-      this.used.set(key, info);
-      return info;
-    }
-    const read = readDockerfile(text);
-    this.used.set(key, read);
-    this.learned += 1;
-    return read;
+    const known = this.cache.get(key);
+    if (known) return known;
+    const info = readDockerfile(text);
+    this.cache.set(key, info);
+    return info;
   }
 
-  /** Writes what this run learned, with the entries it used and, up to a bound, the older ones. */
+  /** Writes what this run learned (adapters/state-cache.ts). */
   save(): void {
-    if (this.learned === 0) return;
-    const entries: Record<string, DockerfileInfo> = Object.fromEntries(this.used);
-    let kept = 0;
-    for (const [key, info] of this.known) {
-      if (kept >= KEEP) break;
-      if (entries[key] === undefined) entries[key] = info;
-      kept += 1;
-    }
-    const body: CacheFile = { format: FORMAT, parser: this.parser, entries };
-    try {
-      writeFileAtomic(this.file, JSON.stringify(body));
-      this.learned = 0;
-    } catch {
-      // A read-only checkout plans as well, only without the cache.
-    }
-  }
-}
-
-function readEntries(file: string, parser: string): Record<string, DockerfileInfo> {
-  try {
-    const data = JSON.parse(readRegularText(file)) as Partial<CacheFile> | null;
-    if (data?.format !== FORMAT || data.parser !== parser || typeof data.entries !== 'object' || data.entries === null) return {};
-    return Object.values(data.entries).every(wellFormed) ? data.entries : {};
-  } catch {
-    return {};
+    this.cache.save();
   }
 }
 

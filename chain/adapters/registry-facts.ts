@@ -6,14 +6,9 @@
  * tag points to is never remembered: it moves (a forced rebuild, a claim taken over) and is read
  * every time. So a plan of a chain that is up to date in the registry asks one request per node.
  *
- * The file lives in the state folder, when there is one (a fresh checkout's plan stays
- * read-only); a missing, unreadable, foreign or malformed one is simply not used, and one that
- * cannot be written is not an error.
+ * The file is `.chain/cache/registry.json`, kept as adapters/state-cache.ts keeps such files.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { readRegularText } from './files.js';
-import { STATE_DIR, writeFileAtomic } from './state.js';
+import { StateCache, stateCacheFile } from './state-cache.js';
 
 /** Bump when what an entry means changes. */
 const FORMAT = 1;
@@ -28,34 +23,22 @@ export interface DigestFacts {
   attested: boolean;
 }
 
-interface FactsFile {
-  format: number;
-  /** host/repository@sha256:... -> facts */
-  entries: Record<string, DigestFacts>;
-}
-
 export class RegistryFacts {
-  private remembered: Map<string, DigestFacts> | undefined;
-  private readonly used = new Map<string, DigestFacts>();
-  private learned = 0;
+  private readonly cache: StateCache<DigestFacts>;
 
-  constructor(private readonly file: string | undefined) {}
+  /** `file`: where the facts live (host/repository@sha256:... -> facts); none: in memory only. */
+  constructor(file: string | undefined) {
+    this.cache = new StateCache(file, { format: FORMAT }, (key, facts) => /^[^@\s]+@sha256:[0-9a-f]{64}$/.test(key) && wellFormed(facts), KEEP_FACTS);
+  }
 
   /** The facts of the chain at `root`: kept only where its state folder exists already; in memory only elsewhere. */
   static open(root: string): RegistryFacts {
-    return new RegistryFacts(existsSync(path.join(root, STATE_DIR)) ? path.join(root, STATE_DIR, 'cache', 'registry.json') : undefined);
-  }
-
-  private get known(): Map<string, DigestFacts> {
-    this.remembered ??= new Map(this.file ? Object.entries(readEntries(this.file)) : []);
-    return this.remembered;
+    return new RegistryFacts(stateCacheFile(root, 'registry.json'));
   }
 
   /** What is known of `host/repository@digest`, or undefined. */
   get(image: string): DigestFacts | undefined {
-    const facts = this.used.get(image) ?? this.known.get(image);
-    if (facts) this.used.set(image, facts);
-    return facts;
+    return this.cache.get(image);
   }
 
   /** Remembers what was read of an image; an attestation once seen stays seen. */
@@ -63,39 +46,12 @@ export class RegistryFacts {
     const before = this.get(image);
     const next = { ...(facts.fingerprint !== undefined ? { fingerprint: facts.fingerprint } : {}), attested: facts.attested || (before?.attested ?? false) };
     if (before && before.fingerprint === next.fingerprint && before.attested === next.attested) return;
-    this.used.set(image, next);
-    this.learned += 1;
+    this.cache.set(image, next);
   }
 
-  /** Writes what this run learned, with the entries it used and, up to a bound, the older ones. */
+  /** Writes what this run learned (adapters/state-cache.ts). */
   save(): void {
-    if (this.learned === 0 || !this.file) return;
-    const entries: Record<string, DigestFacts> = Object.fromEntries(this.used);
-    let kept = 0;
-    for (const [key, facts] of this.known) {
-      if (kept >= KEEP_FACTS) break;
-      if (entries[key] === undefined) {
-        entries[key] = facts;
-        kept += 1;
-      }
-    }
-    const body: FactsFile = { format: FORMAT, entries };
-    try {
-      writeFileAtomic(this.file, JSON.stringify(body));
-      this.learned = 0;
-    } catch {
-      // A read-only checkout plans as well, only asking more of the registry.
-    }
-  }
-}
-
-function readEntries(file: string): Record<string, DigestFacts> {
-  try {
-    const data = JSON.parse(readRegularText(file)) as Partial<FactsFile> | null;
-    if (data?.format !== FORMAT || typeof data.entries !== 'object' || data.entries === null || Array.isArray(data.entries)) return {};
-    return Object.entries(data.entries).every(([key, facts]) => /^[^@\s]+@sha256:[0-9a-f]{64}$/.test(key) && wellFormed(facts)) ? data.entries : {};
-  } catch {
-    return {};
+    this.cache.save();
   }
 }
 

@@ -9,8 +9,6 @@
  * rebase-registry.test.ts plans and rebases through the registry.
  */
 import { existsSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -19,37 +17,13 @@ import { RegistryClient } from '../../adapters/registry.js';
 import { attestationTag } from '../../adapters/registry-images.js';
 import type { Plan } from '../../core/plan.js';
 import { exampleChainOn, jsonOf, removeChainImages, removeDirs, runCli, startRegistry, type TestRegistry } from '../helpers.js';
+import { registryProxy, type RegistryProxy } from '../registry-proxy.js';
 
 const engine = new DockerEngine();
 const it = suite('registry facts');
 let registry: TestRegistry;
-let proxy: Awaited<ReturnType<typeof recordingProxy>>;
+let proxy: RegistryProxy;
 let chain: { dir: string; name: string };
-
-/** A proxy on loopback in front of a registry that records each request it forwards (the Host header kept, so upload locations point back at it). */
-async function recordingProxy(target: string): Promise<{ host: string; take: () => string[]; close: () => Promise<void> }> {
-  const [hostname, port] = target.split(':');
-  let seen: string[] = [];
-  const server = http.createServer((req, res) => {
-    seen.push(`${req.method} ${req.url}`);
-    const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => req.socket.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    take: () => {
-      const out = seen;
-      seen = [];
-      return out;
-    },
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
-}
 
 async function plan(...args: string[]): Promise<Plan> {
   return jsonOf<Plan>(await runCli(['plan', '--json', ...args], { cwd: chain.dir, engine }));
@@ -60,7 +34,7 @@ const actions = (p: Plan) => Object.fromEntries(built(p).map((n) => [n.name, n.a
 it.before(async () => {
   await engine.ping();
   registry = await startRegistry();
-  proxy = await recordingProxy(registry.host);
+  proxy = await registryProxy(registry.host);
   chain = exampleChainOn(proxy.host, 'rf');
 });
 

@@ -4,8 +4,6 @@
  * and a registry that is down or refuses credentials.
  */
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
@@ -17,6 +15,7 @@ import type { Plan } from '../../core/plan.js';
 import type { BuildSummary } from '../../exec/events.js';
 import type { Statement } from '../../provenance/types.js';
 import { chainImages, dockerConfig, exampleChainOn, freePort, git, removeChainImages, removeDirs, runCli, startRegistry, tempDir, type TestRegistry, versionTags } from '../helpers.js';
+import { registryProxy } from '../registry-proxy.js';
 
 const engine = new DockerEngine();
 const it = suite('registry');
@@ -34,35 +33,6 @@ const statuses = (s: BuildSummary) => Object.fromEntries(s.nodes.map((n) => [n.n
 async function registryTags(host: string, repo: string): Promise<string[]> {
   const r = await fetch(`http://${host}/v2/${repo}/tags/list`);
   return r.ok ? (((await r.json()) as { tags: string[] }).tags ?? []).sort() : [];
-}
-
-/**
- * An HTTP proxy on loopback in front of a registry. It forwards every request as it came (the
- * Host header too, so the upload locations the registry hands out point back at the proxy) and
- * drops the connection of each request `drop` picks, with no answer: a registry lost mid-push.
- */
-async function droppingProxy(target: string, drop: (method: string, url: string) => boolean): Promise<{ host: string; dropped: string[]; close: () => Promise<void> }> {
-  const [hostname, port] = target.split(':');
-  const dropped: string[] = [];
-  const server = http.createServer((req, res) => {
-    if (drop(req.method ?? '', req.url ?? '')) {
-      dropped.push(`${req.method} ${req.url}`);
-      req.socket.destroy();
-      return;
-    }
-    const upstream = http.request({ hostname, port: Number(port), method: req.method, path: req.url, headers: req.headers }, (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
-      answer.pipe(res);
-    });
-    upstream.on('error', () => req.socket.destroy());
-    req.pipe(upstream);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    host: `127.0.0.1:${(server.address() as AddressInfo).port}`,
-    dropped,
-    close: () => new Promise((resolve) => (server.closeAllConnections(), server.close(() => resolve()))),
-  };
 }
 
 it.before(async () => {
@@ -177,7 +147,7 @@ it('a push that fails mid-run fails that node: it is not promoted, its descendan
   // dropping that one request fails the push at once (measured: about 0.2 s). httpd's layers do
   // reach the registry then, but no manifest or tag of httpd does.
   let dropping = true;
-  const proxy = await droppingProxy(registry.host, (method, url) => dropping && method === 'PUT' && /^\/v2\/[^/]+\/httpd\/manifests\//.test(url));
+  const proxy = await registryProxy(registry.host, (method, url) => dropping && method === 'PUT' && /^\/v2\/[^/]+\/httpd\/manifests\//.test(url));
   try {
     const flaky = chainOn(proxy.host); // the only chain behind this proxy
     const httpdManifests = `/v2/${flaky.name}/httpd/manifests/`;
