@@ -48,6 +48,13 @@ export interface StoredImage {
   digest?: string;
 }
 
+/** The one name of a stored image: its manifest digest reference when it has one, else its local ID. */
+export function storedName(image: StoredImage): string {
+  const name = image.digest ?? image.id;
+  if (name === undefined) throw new Error('an image stored with neither a digest nor an ID');
+  return name;
+}
+
 /**
  * The last build of a node, kept in the state folder. It only explains *why* a node must
  * rebuild; freshness is decided by the image store alone, so losing it loses detail, not

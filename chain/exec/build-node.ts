@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { rewriteImages } from '../core/dockerfile.js';
 import { builderOf, fingerprintTag, imageRepository, publishedRepository } from '../core/model.js';
+import type { LocalImage } from '../core/inputs.js';
 import { packContext } from '../adapters/context-pack.js';
 import type { NodeBuild, NodeBuildResult } from './build-types.js';
 import { checkBuild, pullWatch } from './build-checks.js';
@@ -54,6 +55,7 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
     if (build.publish && published) {
       // One image per fingerprint (claim.ts): another runner's image there first is adopted, not doubled.
       const staged = made.staged ?? (await stage(build, build.publish, imageId, onLine));
+      build.yieldSlot?.(); // the rest waits on the registry (the claim's settle): another node may build meanwhile
       const claimed = await claim(build, build.publish, staged, onLine, build.plan.reasons.some((reason) => reason.kind === 'forced'));
       if (claimed.kind === 'adopt') return { ...(await adopt(build, build.publish, claimed, onLine)), log: logFile, adopted: true };
       pushed = staged;
@@ -66,10 +68,14 @@ export async function buildNode(build: NodeBuild): Promise<NodeBuildResult> {
       const confirmed = await claim(build, build.publish, pushed, onLine);
       if (confirmed.kind === 'adopt') return { ...(await adopt(build, build.publish, confirmed, onLine)), log: logFile, adopted: true };
     }
-    await build.engine.tag(imageId, repo, fpTag);
-    tags.unshift(`${repo}:${fpTag}`);
-    onLine(`# current ${repo}:${fpTag}`);
-    return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile, ...(made.rebased ? { rebasedFrom: made.rebased.from } : {}) };
+    if (made.remote) onLine(`# current ${published}:${fpTag} (in the registry only: no test needed it in the engine)`);
+    else {
+      await build.engine.tag(imageId, repo, fpTag);
+      tags.unshift(`${repo}:${fpTag}`);
+      onLine(`# current ${repo}:${fpTag}`);
+    }
+    const rebased = made.rebased ? { rebasedFrom: made.rebased.from } : {};
+    return { imageId, ...(pushed ? { digest: pushed } : {}), tags, log: logFile, ...rebased, ...(made.remote ? { remote: true as const } : {}) };
   } finally {
     await log.close();
   }
@@ -91,14 +97,14 @@ export function redactor(values: readonly Buffer[]): (line: string) => string {
  * longer make, its earlier image gone, is a build), else built. A rebased image whose tests fail
  * fails the node, or with `rebaseFallback: rebuild` is built again from its Dockerfile and tested.
  */
-async function madeAndTested(build: NodeBuild, onLine: (line: string) => void, pulls: ReturnType<typeof pullWatch>): Promise<{ imageId: string; staged?: string; rebased?: { from: string; onto: string } }> {
-  const base = finalParent(build);
-  const baseImage = base !== undefined ? build.parents[base] : undefined;
-  const check = (imageId: string) => checkBuild(build.engine, build.node.name, imageId, pulls.pulled, base && baseImage ? { name: base, id: baseImage.id } : undefined);
+async function madeAndTested(build: NodeBuild, onLine: (line: string) => void, pulls: ReturnType<typeof pullWatch>): Promise<{ imageId: string; staged?: string; rebased?: { from: string; onto: string }; remote?: true }> {
   const built = async () => {
-    const imageId = await buildImage(build, onLine);
+    const parents = await build.localParents();
+    const imageId = await buildImage(build, parents, onLine);
     onLine(`# built ${imageId}`);
-    await check(imageId);
+    const base = finalParent(build);
+    const baseImage = base !== undefined ? parents[base] : undefined;
+    await checkBuild(build.engine, build.node.name, imageId, pulls.pulled, base && baseImage ? { name: base, id: baseImage.id } : undefined);
     await runTests(build, imageId, onLine);
     return { imageId };
   };
@@ -111,7 +117,7 @@ async function madeAndTested(build: NodeBuild, onLine: (line: string) => void, p
     onLine(`# cannot rebase: ${err.message}; building instead`);
     return built();
   }
-  await check(rebased.imageId);
+  // No check of its layers: the rebased config lists the new base's and then its own, by construction.
   try {
     await runTests(build, rebased.imageId, onLine);
   } catch (err) {
@@ -119,19 +125,19 @@ async function madeAndTested(build: NodeBuild, onLine: (line: string) => void, p
     onLine(`# the rebased image failed: ${err.message}; rebaseFallback: rebuild, so it is built from its Dockerfile`);
     return built();
   }
-  return { imageId: rebased.imageId, ...(rebased.staged ? { staged: rebased.staged } : {}), rebased: { from: rebased.from, onto: rebased.onto } };
+  return { imageId: rebased.imageId, ...(rebased.staged ? { staged: rebased.staged } : {}), rebased: { from: rebased.from, onto: rebased.onto }, ...(rebased.remote ? { remote: true as const } : {}) };
 }
 
 /** The image, untagged: the Dockerfile with every parent pinned to its exact image, and the labels. */
-async function buildImage(build: NodeBuild, onLine: (line: string) => void): Promise<string> {
+async function buildImage(build: NodeBuild, localParents: Record<string, LocalImage>, onLine: (line: string) => void): Promise<string> {
   const { node, inputs } = build;
   const dockerfile = inputs.dockerfiles[node.name];
   const snapshot = inputs.snapshots[node.name];
   if (!dockerfile || !snapshot) throw new Error(`build: ${node.name} was not read`);
   const builder = builderOf(inputs.config, node);
-  const ids = Object.fromEntries(Object.entries(build.parents).map(([name, image]) => [name, image.id]));
+  const ids = Object.fromEntries(Object.entries(localParents).map(([name, image]) => [name, image.id]));
   const base = finalParent(build);
-  const baseImage = base !== undefined ? build.parents[base] : undefined;
+  const baseImage = base !== undefined ? localParents[base] : undefined;
   const shape = baseImage ? await build.engine.shape(baseImage.id) : undefined;
   // BuildKit takes no bare image ID in FROM: each parent gets a tag of this build's own.
   const parents = builder === 'buildkit' ? await build.engine.parentRefs(inputs.config.name, ids) : { refs: ids, release: async () => undefined };

@@ -1,6 +1,6 @@
 /** What building one node takes and gives: the contract between the scheduler and a node build. */
 import type { KeyObject } from 'node:crypto';
-import type { LocalImage } from '../core/inputs.js';
+import type { LocalImage, StoredImage } from '../core/inputs.js';
 import type { BuiltNode } from '../core/model.js';
 import type { Plan, PlanNode } from '../core/plan.js';
 import type { Engine } from '../adapters/engine.js';
@@ -25,8 +25,10 @@ export interface NodeBuild {
   provenance: ProvenanceContext;
   plan: PlanNode;
   testTimeoutMs: number;
-  /** the exact image of every parent, in the local engine: built by this run, found or pulled, or external */
-  parents: Record<string, LocalImage>;
+  /** the exact image of every parent: built by this run, found, or external; in the engine, the registry, or both */
+  parents: Record<string, StoredImage>;
+  /** the parents as images in the local engine, pulling by digest those only the registry holds (once) */
+  localParents: () => Promise<Record<string, LocalImage>>;
   inputs: ExecInputs;
   engine: Engine;
   state: StateStore;
@@ -38,6 +40,8 @@ export interface NodeBuild {
   publish?: Publish;
   /** BuildKit secrets of the node, id -> value: handed to the build's session, never written anywhere */
   secrets?: Readonly<Record<string, Buffer>>;
+  /** gives the node's build slot back: what is left is waiting on the registry (the claim's settle), not building */
+  yieldSlot?: () => void;
 }
 
 export interface NodeBuildResult {
@@ -51,6 +55,8 @@ export interface NodeBuildResult {
   adopted?: true;
   /** made by rebase: the earlier image its own layers come from */
   rebasedFrom?: string;
+  /** in the registry only: rebased there and, with no test to run, never pulled into the engine */
+  remote?: true;
 }
 
 /** Builds, tests, tags and records one node; the real one is buildNode, tests give a fake. */

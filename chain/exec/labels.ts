@@ -6,6 +6,7 @@ import path from 'node:path';
 import { finalBase } from '../core/dockerfile.js';
 import { ownInputsKey } from '../core/fingerprint.js';
 import { digestOf } from '../core/image-ref.js';
+import { storedName } from '../core/inputs.js';
 import { Labels, fingerprintTag, imageRepository } from '../core/model.js';
 import type { NodeBuild } from './build-types.js';
 
@@ -51,7 +52,7 @@ export function imageLabels(build: LabelSource, baseShape?: { layers: number; hi
   if (base && baseImage) {
     labels['org.opencontainers.image.base.name'] =
       base.kind === 'external' ? base.image : `${imageRepository(config, base.name)}:${fingerprintTag(inputs.fingerprints[base.name] as string)}`;
-    labels['org.opencontainers.image.base.digest'] = baseImage.digest ? digestOf(baseImage.digest) : baseImage.id;
+    labels['org.opencontainers.image.base.digest'] = baseImage.digest ? digestOf(baseImage.digest) : storedName(baseImage);
     if (baseShape) {
       labels[Labels.baseLayers] = String(baseShape.layers);
       labels[Labels.baseHistory] = String(baseShape.history);

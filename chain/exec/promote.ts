@@ -1,6 +1,8 @@
 /** Promotion: human tags move onto an image only once its node built and passed its tests. */
 import { humanTags, imageRepository, publishedRepository, type ChainConfig } from '../core/model.js';
+import { parseDigestRef, type DigestRef } from '../core/image-ref.js';
 import type { Engine } from '../adapters/engine.js';
+import { registryDown } from '../adapters/registry-errors.js';
 import type { Credentials, RegistryClient } from '../adapters/registry.js';
 import type { ClaimTimings } from './claim.js';
 
@@ -23,8 +25,9 @@ export interface Publish {
 }
 
 /**
- * Tags each image with its human tags, locally and, when publishing, in the registry (a push of
- * a tag whose layers are there already); returns the full tags given, by node.
+ * Tags each image with its human tags: locally when the engine has it, and, when publishing, in
+ * the registry, where each tag is put as the very manifest pushed (its bytes, by its digest: one
+ * request a tag, nothing through the engine). Returns the full tags given, by node.
  */
 export async function promote(
   engine: Engine,
@@ -39,18 +42,38 @@ export async function promote(
   for (const p of promotions) {
     const tags = humanTags(p.version, buildId);
     const given: string[] = [];
-    const imageId = p.imageId ?? (await engine.pull(p.digest as string, publish?.credentials));
-    for (const repo of [imageRepository(chain, p.node), ...(publish ? [publishedRepository(chain, p.node) as string] : [])]) {
+    const give = (tag: string) => {
+      given.push(tag);
+      onPromoted(p.node, tag);
+    };
+    const pushed = publish && p.digest ? parseDigestRef(p.digest) : undefined;
+    // An image only the registry holds is tagged there alone; without publishing, it is pulled to be tagged here.
+    const imageId = p.imageId ?? (pushed ? undefined : await engine.pull(p.digest as string, publish?.credentials));
+    const repo = imageRepository(chain, p.node);
+    if (imageId) for (const tag of tags) await engine.tag(imageId, repo, tag).then(() => give(`${repo}:${tag}`));
+    if (publish && pushed) await tagInRegistry(publish.registry, pushed, tags, give);
+    else if (publish && imageId) {
+      const published = publishedRepository(chain, p.node) as string;
       for (const tag of tags) {
-        await engine.tag(imageId, repo, tag);
-        if (repo !== imageRepository(chain, p.node)) await engine.push(repo, tag, publish?.credentials);
-        given.push(`${repo}:${tag}`);
-        onPromoted(p.node, `${repo}:${tag}`);
+        await engine.tag(imageId, published, tag);
+        await engine.push(published, tag, publish.credentials);
+        give(`${published}:${tag}`);
       }
     }
     out.set(p.node, given);
   }
   return out;
+}
+
+/** Puts the manifest the image was pushed as under each tag, by its bytes: every tag names the digest attested. */
+async function tagInRegistry(registry: RegistryClient, pushed: DigestRef, tags: string[], give: (tag: string) => void): Promise<void> {
+  const manifest = await registry.manifest(pushed.path, pushed.digest);
+  if (!manifest) throw registryDown(registry.host, `${pushed.repository}@${pushed.digest} is no longer in the registry`);
+  for (const tag of tags) {
+    const digest = await registry.putManifest(pushed.path, tag, manifest.mediaType, manifest.bytes);
+    if (digest !== pushed.digest) throw registryDown(registry.host, `it stored ${pushed.repository}:${tag} as ${digest}, not as ${pushed.digest}`);
+    give(`${pushed.repository}:${tag}`);
+  }
 }
 
 /** A build id for build-id tags: sortable UTC time plus a few random hex digits. */

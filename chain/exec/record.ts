@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parseDigestRef } from '../core/image-ref.js';
-import type { BuildRecord } from '../core/inputs.js';
+import { storedName, type BuildRecord } from '../core/inputs.js';
 import { recordableArgs } from '../core/model.js';
 import { signEnvelope } from '../provenance/dsse.js';
 import { recordFromBytes } from '../provenance/record.js';
@@ -56,7 +56,7 @@ export function buildRecord(build: Pick<NodeBuild, 'node' | 'plan' | 'parents' |
     args: recordableArgs(nodeInputs.args, node.secretArgs),
     ...(nodeInputs.version !== undefined ? { version: nodeInputs.version } : {}),
     parents: Object.fromEntries(
-      Object.entries(build.parents).map(([name, parent]) => [name, { fingerprint: inputs.fingerprints[name] as string, image: parent.digest ?? parent.id }]),
+      Object.entries(build.parents).map(([name, parent]) => [name, { fingerprint: inputs.fingerprints[name] as string, image: storedName(parent) }]),
     ),
     imageId,
     builtAt: new Date().toISOString(),

@@ -4,8 +4,9 @@
  * from the base's (the registry links them; no bytes move), the own layers are there already (the
  * earlier image is in the same repository), and only the new config blob and manifest are put.
  * The manifest goes under the staging tag, as a pushed build's does, and the claim protocol takes
- * it from there (publish-node.ts). The engine then pulls it by digest for its tests: the only
- * layers it downloads are the own ones it lacks on top of the new base.
+ * it from there (publish-node.ts). A node with tests has the engine pull it by digest for them
+ * (the only layers downloaded are the own ones it lacks on top of the new base); one without is
+ * never pulled: the registry is where it lives, and a child built on it pulls it when it needs it.
  */
 import { parseDigestRef, parseImageRef } from '../core/image-ref.js';
 import { fingerprintTag, publishedRepository, STAGING_TAG } from '../core/model.js';
@@ -20,9 +21,11 @@ export interface RegistryRebase {
   /** host/repo@sha256:... of the new base */
   onto: string;
   configFor: (old: ImageConfigJson, base: ImageConfigJson) => ImageConfigJson;
+  /** pull the new image into the engine (its tests run there) */
+  pull: boolean;
 }
 
-export async function rebaseInRegistry(build: NodeBuild, publish: Publish, request: RegistryRebase, onLine: (line: string) => void): Promise<{ imageId: string; staged: string }> {
+export async function rebaseInRegistry(build: NodeBuild, publish: Publish, request: RegistryRebase, onLine: (line: string) => void): Promise<{ imageId: string; staged: string; pulled: boolean }> {
   const published = publishedRepository(build.inputs.config, build.node.name);
   if (!published) throw new Error(`rebase: the chain of ${build.node.name} has no registry`);
   const target = parseImageRef(published).path;
@@ -48,11 +51,13 @@ export async function rebaseInRegistry(build: NodeBuild, publish: Publish, reque
   if (digest !== sha256Digest(bytes)) throw registryDown(registry.host, `it stored the rebased manifest as ${digest}, not as ${sha256Digest(bytes)}`);
   const staged = `${published}@${digest}`;
   onLine(`# staged ${staged} (${mounted} layers mounted, config ${configDescriptor.digest} and manifest put)`);
+  // Its ID in the engine is its config's digest, pulled or not.
+  if (!request.pull) return { imageId: configDescriptor.digest, staged, pulled: false };
   const imageId = await build.engine.pull(staged, publish.credentials);
   if (imageId !== configDescriptor.digest) throw new Error(`rebase: the engine pulled ${staged} as ${imageId}, not ${configDescriptor.digest}`);
   // The image keeps a tag of its own (the digest alone would leave it dangling for a prune).
   await build.engine.tag(imageId, published, fingerprintTag(build.plan.fingerprint));
-  return { imageId, staged };
+  return { imageId, staged, pulled: true };
 }
 
 /**

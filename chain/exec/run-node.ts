@@ -14,17 +14,20 @@ import type { ExecuteOptions } from './build-types.js';
 import { buildNode } from './build-node.js';
 import { describeFailure } from './failed-step.js';
 
-export async function runNode(run: RunState, options: ExecuteOptions, name: string): Promise<void> {
+export async function runNode(run: RunState, options: ExecuteOptions, name: string, yieldSlot?: () => void): Promise<void> {
   if (run.stopped) return run.cancel(name);
   const node = run.nodeOf(name);
   const startedAt = Date.now();
   run.start(name);
   try {
-    const parents = await localParents(run, options, name);
+    const parents = Object.fromEntries(run.inputs.graph.parents(name).map((parent) => [parent, run.images.get(parent) as StoredImage]));
+    let local: Promise<Record<string, LocalImage>> | undefined;
     const built = await (options.buildNode ?? buildNode)({
       node,
       plan: run.plan.nodes.find((planned) => planned.name === name) as PlanNode,
       parents,
+      localParents: () => (local ??= localParents(run, options, name)),
+      ...(yieldSlot ? { yieldSlot } : {}),
       inputs: run.inputs,
       engine: options.engine,
       state: options.state,
@@ -38,12 +41,13 @@ export async function runNode(run: RunState, options: ExecuteOptions, name: stri
       onTested: (passed) => options.observer.onEvent({ type: 'tested', node: name, passed }),
     });
     if (run.stopped) throw run.stop.signal.reason;
-    run.images.set(name, { id: built.imageId, ...(built.digest ? { digest: built.digest } : {}) });
-    const promotion = { node: name, imageId: built.imageId, ...(node.version !== undefined ? { version: node.version } : {}) };
+    const digest = built.digest ? { digest: built.digest } : {};
+    // An image only the registry holds is pulled by the first child that needs it in the engine.
+    run.images.set(name, { ...(built.remote ? {} : { id: built.imageId }), ...digest });
+    const promotion = { node: name, ...(built.remote ? {} : { imageId: built.imageId }), ...digest, ...(node.version !== undefined ? { version: node.version } : {}) };
     const tags = [...built.tags];
     if (options.atomic) run.promotions.push(promotion);
     else tags.push(...((await promote(options.engine, run.inputs.config, options.provenance.buildId, [promotion], options.publish, promotedLine(options))).get(name) ?? []));
-    const digest = built.digest ? { digest: built.digest } : {};
     const adopted = { ...(built.adopted ? { adopted: true as const } : {}), ...(built.rebasedFrom ? { rebasedFrom: built.rebasedFrom } : {}) };
     run.finish({ name, owner: node.owner, status: 'built', imageId: built.imageId, ...digest, ...adopted, tags, durationMs: Date.now() - startedAt, log: built.log });
     run.scheduleChildren(name);

@@ -47,8 +47,11 @@ export class RunState {
     readonly inputs: ExecInputs,
     private readonly observer: BuildObserver,
     limits: RunLimits,
-    /** carries out one node; called from the queue once the node may start */
-    private readonly runNode: (name: string) => Promise<void>,
+    /**
+     * carries out one node; called from the queue once the node may start. `yieldSlot` gives its
+     * build slot back before the node is done, once what is left of it is waiting on the registry
+     */
+    private readonly runNode: (name: string, yieldSlot: () => void) => Promise<void>,
   ) {
     const { nodes } = inputs.config;
     this.toBuild = new Set(plan.nodes.filter((planned) => makesImage(planned.action) && nodes[planned.name]?.kind === 'built').map((planned) => planned.name));
@@ -127,11 +130,18 @@ export class RunState {
     if (this.scheduled.has(name) || this.results.has(name) || this.stopped || !this.ready(name)) return;
     this.scheduled.add(name);
     this.observer.onEvent({ type: 'queued', node: name });
-    const task = () => this.queue.add(() => this.runNode(name));
+    // The node holds its slot (and its tier's) until it is done or yields it; the run waits for it either way.
+    let done: Promise<void> = Promise.resolve();
+    const slot = () =>
+      new Promise<void>((yielded) => {
+        done = this.runNode(name, yielded);
+        done.then(yielded, yielded);
+      });
+    const task = () => this.queue.add(slot);
     const tierQueue = this.tierQueues.get(this.nodeOf(name).tier);
     // A bug in a node's task stops the run and reaches executePlan's caller (never an unhandled rejection).
     // Rejected first: the stop cancels what is pending, and that may finish the run.
-    (tierQueue ? tierQueue.add(task) : task()).catch((bug: unknown) => {
+    (tierQueue ? tierQueue.add(task) : task()).then(() => done).catch((bug: unknown) => {
       this.rejectAllFinished(bug);
       this.stop.abort(bug);
     });

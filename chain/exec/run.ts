@@ -18,7 +18,7 @@ export type { ExecuteOptions } from './build-types.js';
 export async function executePlan(options: ExecuteOptions): Promise<BuildSummary> {
   const { plan, signal } = options;
   const startedAt = Date.now();
-  const run: RunState = new RunState(plan, options.inputs, options.observer, options, (name) => runNode(run, options, name));
+  const run: RunState = new RunState(plan, options.inputs, options.observer, options, (name, yieldSlot) => runNode(run, options, name, yieldSlot));
   const onInterrupt = () => run.stop.abort(new Error('interrupted'));
   signal?.addEventListener('abort', onInterrupt, { once: true });
   finishUnbuilt(run, options.publish);

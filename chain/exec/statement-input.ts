@@ -1,5 +1,6 @@
 /** The facts of one build as the provenance statement takes them (SLSA Provenance v1 input). */
 import { parseDigestRef, repositoryOf } from '../core/image-ref.js';
+import { storedName } from '../core/inputs.js';
 import { builderOf, imageRepository } from '../core/model.js';
 import type { ProvenanceInput } from '../provenance/statement.js';
 import type { NodeBuild } from './build-types.js';
@@ -48,7 +49,7 @@ export function provenanceInput(build: NodeBuild, image: BuiltImage): Provenance
       return {
         node: name,
         repository,
-        image: stored ? { digest: stored.digest, kind: 'manifest' as const } : { digest: parentImage.id, kind: 'image-id' as const },
+        image: stored ? { digest: stored.digest, kind: 'manifest' as const } : { digest: storedName(parentImage), kind: 'image-id' as const },
         external,
         base: name === base,
       };

@@ -38,6 +38,7 @@ async function buildSiteWith(extraLine: string): Promise<unknown> {
       node: world.loaded.config.nodes.site as BuiltNode,
       plan: plan.nodes.find((n) => n.name === 'site') as never,
       parents: { httpd: { id: httpd } },
+      localParents: async () => ({ httpd: { id: httpd } }),
       inputs: { config: world.loaded.config, dockerfiles, graph: world.graph, snapshots: world.snapshots, inputs: world.inputs, fingerprints: world.fingerprints },
       engine,
       state: state as StateStore,

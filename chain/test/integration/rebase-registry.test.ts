@@ -4,13 +4,14 @@
  * rebased image by digest for its tests; it runs the patched core with its own files, passes its
  * tests, is published under its fingerprint with its attestation, and verifies.
  */
-import { rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DockerEngine } from '../../adapters/docker.js';
 import { RegistryClient } from '../../adapters/registry.js';
-import { exampleChainOn, removeChainImages, removeDirs, startRegistry, type TestRegistry } from '../helpers.js';
+import { exampleChainOn, git, removeChainImages, removeDirs, startRegistry, type TestRegistry } from '../helpers.js';
 import { actionsOf, rebaseSteps } from './rebase-steps.js';
 
 const engine = new DockerEngine();
@@ -82,6 +83,34 @@ it('a fresh runner (no state folder, an engine without the chain images) finds t
   assert.match(steps.log('site'), /# rebased .*\/site@sha256:[0-9a-f]{64} onto httpd/);
   assert.match(steps.run(`${chain.name}/site:1.0.2`, 'cat /etc/motd'), /patched: CVE-2026-0003/);
   assert.is((await steps.cli('verify', 'site')).code, 0);
+});
+
+it('a rebased node with no tests is made in the registry alone: never pulled, tagged there, current, and it verifies', async () => {
+  steps.editLayer('app/site', (text) => text.replace(/^test:\n(?:  - .*\n)+/m, ''));
+  const policies = path.join(chain.dir, 'policies/supply-chain.yaml');
+  writeFileSync(policies, readFileSync(policies, 'utf8').replace('check: has-tests\n    severity: error', 'check: has-tests\n    severity: warn'));
+  git(chain.dir, 'commit', '-qam', 'site: no tests');
+  assert.is((await steps.build()).code, 0);
+  await steps.patchCore('patched: CVE-2026-0004');
+  assert.is(actionsOf(await steps.plan()).site, 'rebase');
+  const { code, summary, err } = await steps.build();
+  assert.is(code, 0, err);
+  const site = summary.nodes.find((n) => n.name === 'site');
+  assert.match(steps.log('site'), /# current .*\/site:fp-[0-9a-f]{12} \(in the registry only/);
+  assert.ok(site?.tags.length === 3 && site.tags.every((tag) => tag.startsWith(`${registry.host}/${chain.name}/site:`)), JSON.stringify(site?.tags));
+  assert.is(await engine.inspect(site?.imageId ?? ''), undefined, 'the engine never pulled it');
+
+  const version = /^version: (.*)$/m.exec(readFileSync(path.join(chain.dir, 'layers/app/site/layer.yaml'), 'utf8'))?.[1] ?? '';
+  const client = new RegistryClient(registry.host, undefined);
+  assert.is(`${registry.host}/${chain.name}/site@${(await client.manifest(`${chain.name}/site`, version))?.digest}`, site?.digest, 'its version tag holds the manifest attested');
+  const verified = await steps.cli('verify', 'site');
+  assert.is(verified.code, 0, verified.out + verified.err);
+  assert.match((await steps.cli('plan')).out, /Nothing to build/);
+
+  const image = `${registry.host}/${chain.name}/site:${version}`;
+  execFileSync('docker', ['pull', '-q', image], { stdio: 'ignore' });
+  assert.match(steps.run(image, 'cat /etc/motd'), /patched: CVE-2026-0004/);
+  assert.match(steps.run(image, 'cat /var/www/index.html'), /Welcome to ACME/);
 });
 
 it.run();

@@ -1,4 +1,5 @@
 /** The executor's scheduling on in-memory state: a fake node build and a fake engine, no Docker. */
+import { createHash } from 'node:crypto';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chainGraph } from '../../core/graph.js';
@@ -186,13 +187,58 @@ test('atomic: nothing is promoted unless every node succeeded', async () => {
   assert.equal(resultOf(passed.summary, 'site')?.tags, ['acme/site:fp', 'acme/site:1.0.0', 'acme/site:1.0.0-B']);
 });
 
-test('a parent known only by its registry digest is pulled before the child builds', async () => {
+test('a parent known only by its registry digest is pulled when the child first needs it in the engine, once', async () => {
   const seen: NodeBuild[] = [];
   const digest = '127.0.0.1:5000/acme/core@sha256:abc';
   const plan = planOf({ core: 'skip', rt: 'skip', docs: 'skip', site: 'skip' }, { base: { id: 'sha256:base' }, core: { digest } });
-  const { calls } = await execute({ plan, buildNode: fakeBuild({}, seen) });
-  assert.equal(calls[0], `pull ${digest}`);
-  assert.equal(seen[0]?.parents, { core: { id: 'sha256:pulled', digest } });
+  const locals: unknown[] = [];
+  const inner = fakeBuild({}, seen);
+  const buildNode: BuildNodeFn = async (b) => {
+    locals.push(await b.localParents(), await b.localParents());
+    return inner(b);
+  };
+  const { calls } = await execute({ plan, buildNode });
+  assert.equal(calls.filter((call) => call.startsWith('pull ')), [`pull ${digest}`]);
+  assert.equal(seen[0]?.parents, { core: { digest } }, 'given as stored: nothing is pulled before the build asks');
+  assert.equal(locals, [{ core: { id: 'sha256:pulled', digest } }, { core: { id: 'sha256:pulled', digest } }]);
+});
+
+test('an image made in the registry only (a rebase with no tests) reaches its children by digest and is tagged in the registry alone', async () => {
+  const seen: NodeBuild[] = [];
+  const inner = fakeBuild({}, seen);
+  const digestOf = (name: string) => `r:5000/acme/${name}@sha256:${createHash('sha256').update(name).digest('hex')}`;
+  const buildNode: BuildNodeFn = async (b) => ({ ...(await inner(b)), digest: digestOf(b.node.name), ...(b.node.name === 'core' ? { remote: true as const } : {}) });
+  const put: string[] = [];
+  const registry = {
+    host: 'r:5000',
+    manifest: async (repository: string, reference: string) => ({ mediaType: 'application/vnd.oci.image.manifest.v1+json', bytes: Buffer.from(`r:5000/${repository}@${reference}`) }),
+    putManifest: async (repository: string, tag: string, _type: string, bytes: Buffer) => (put.push(`${repository}:${tag} ${bytes.toString()}`), bytes.toString().split('@')[1]),
+  };
+  const { summary, calls } = await execute({ plan: planOf({ rt: 'skip', docs: 'skip', site: 'skip' }, { base: { id: 'sha256:base' }, rt: { id: 'sha256:rt' }, docs: { id: 'sha256:docs' } }), buildNode, publish: { registry } as never });
+  assert.equal(seen.find((b) => b.node.name === 'web')?.parents, { core: { digest: digestOf('core') } });
+  assert.not.ok(calls.some((call) => call.startsWith('pull ') || call.includes(' sha256:core') || call.startsWith('push ')), calls.join('\n'));
+  assert.ok(put.includes(`acme/core:1.0.0 ${digestOf('core')}`), put.join('\n'));
+  assert.equal(resultOf(summary, 'core')?.tags, ['acme/core:fp', 'r:5000/acme/core:1.0.0', 'r:5000/acme/core:1.0.0-B']);
+  assert.ok(calls.includes('tag acme/web:1.0.0 sha256:web'), 'an image the engine has is tagged there too');
+  assert.ok(put.includes(`acme/web:1.0.0 ${digestOf('web')}`), 'and in the registry by its manifest, not pushed through the engine');
+});
+
+test('a node that yields its slot (waiting on the registry) lets the next one build within jobs', async () => {
+  let release: () => void = () => undefined;
+  const claimed = new Promise<void>((resolve) => (release = resolve));
+  let first: string | undefined;
+  const inner = fakeBuild();
+  const buildNode: BuildNodeFn = async (b) => {
+    if (first === undefined && b.node.name !== 'core') {
+      first = b.node.name;
+      b.yieldSlot?.();
+      // The settle: a sibling must get the one slot meanwhile, or this node fails.
+      await Promise.race([claimed, new Promise((_, reject) => setTimeout(() => reject(new TestFailedError(`${first} kept the slot`)), 1000))]);
+    } else if (b.node.name !== 'core') release();
+    return inner(b);
+  };
+  const { summary } = await execute({ jobs: 1, buildNode });
+  assert.equal(statuses(summary), { core: 'built', web: 'built', rt: 'built', docs: 'built', site: 'built' });
 });
 
 test('an interrupt cancels the running build and everything after it; nothing is promoted', async () => {
