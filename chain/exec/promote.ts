@@ -70,6 +70,7 @@ async function tagInRegistry(registry: RegistryClient, pushed: DigestRef, tags: 
   const manifest = await registry.manifest(pushed.path, pushed.digest);
   if (!manifest) throw registryDown(registry.host, `${pushed.repository}@${pushed.digest} is no longer in the registry`);
   for (const tag of tags) {
+    // One at a time: every put writes the same revision link, and docker-registry's renames race.
     const digest = await registry.putManifest(pushed.path, tag, manifest.mediaType, manifest.bytes);
     if (digest !== pushed.digest) throw registryDown(registry.host, `it stored ${pushed.repository}:${tag} as ${digest}, not as ${pushed.digest}`);
     give(`${pushed.repository}:${tag}`);
